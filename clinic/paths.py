@@ -1,0 +1,54 @@
+"""Where a workstation keeps its things: one data dir holds the SQLite database, spool, logs and settings."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "GluteLab"
+
+
+@dataclass(frozen=True)
+class DataDir:
+    root: Path
+
+    @classmethod
+    def resolve(cls, explicit: str | os.PathLike[str] | None = None) -> DataDir:
+        """``--data-dir`` wins, then ``GLUTELAB_DATA_DIR``, then the platform's user data dir."""
+        chosen = explicit or os.environ.get("GLUTELAB_DATA_DIR") or platformdirs.user_data_dir(APP_NAME)
+        root = Path(chosen).expanduser().resolve()
+        root.mkdir(parents=True, exist_ok=True)
+        for sub in ("spool", "logs", "reports", "exports"):
+            (root / sub).mkdir(exist_ok=True)
+        return cls(root)
+
+    @property
+    def database_path(self) -> Path:
+        return self.root / "glutelab.sqlite3"
+
+    @property
+    def spool(self) -> Path:
+        return self.root / "spool"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def exports(self) -> Path:
+        return self.root / "exports"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.root / "settings.json"
+
+    def database_url(self, explicit: str | None = None) -> str:
+        """``--database-url`` wins, then ``GLUTELAB_DATABASE_URL``, then SQLite in this data dir."""
+        return explicit or os.environ.get("GLUTELAB_DATABASE_URL") or f"sqlite:///{self.database_path}"

@@ -1,0 +1,106 @@
+"""Record several device streams of one trial into the database on one time base.
+
+Each stream's blocks go through a queue to a writer thread, so the device reader never waits for the
+database. Alignment: every block carries the host time its bytes arrived; the earliest
+``host_time - samples_so_far / rate`` over the first second estimates when sample 0 was taken on the
+shared monotonic clock (arrival can only be late, never early), and that offset from the recording start is
+stored with each recording as ``start_offset_s``.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from clinic.records.models import Recording
+from clinic.records.store import RecordingWriter
+from devices.types import DeviceInfo, SampleBlock
+
+
+class Stream(Protocol):
+    info: DeviceInfo | None
+
+    def subscribe(self, sink: Callable[[SampleBlock], None]) -> None: ...
+
+    def unsubscribe(self, sink: Callable[[SampleBlock], None]) -> None: ...
+
+
+class _StreamRecorder:
+    def __init__(self, stream: Stream, writer: RecordingWriter, t0: float) -> None:
+        self.stream = stream
+        self.writer = writer
+        self.t0 = t0
+        self.queue: queue.Queue[SampleBlock | None] = queue.Queue()
+        self.offset_s: float | None = None
+        self._first_index: int | None = None
+        self.error = ""
+        self.thread = threading.Thread(target=self._run, name=f"rec-{writer.recording_id}", daemon=True)
+
+    def sink(self, block: SampleBlock) -> None:
+        self.queue.put(block)
+
+    def _run(self) -> None:
+        rate = self.writer.info.sample_rate_hz
+        while True:
+            block = self.queue.get()
+            if block is None:
+                break
+            if self._first_index is None:
+                self._first_index = block.first_index
+            elapsed_samples = block.end_index - self._first_index
+            estimate = block.host_time - elapsed_samples / rate - self.t0
+            if elapsed_samples <= rate and (self.offset_s is None or estimate < self.offset_s):
+                self.offset_s = estimate
+            if self.error:
+                continue  # keep draining; what was written stays
+            try:
+                self.writer.add(block)
+            except Exception as exc:  # noqa: BLE001 - full disk, lost connection: stop cleanly, keep data
+                self.error = f"recording {self.writer.recording_id} stopped: {exc}"
+
+
+class Recorder:
+    def __init__(self, factory: sessionmaker[Session], trial_id: int, streams: list[Stream]) -> None:
+        self.factory = factory
+        self.trial_id = trial_id
+        self.streams = streams
+        self._parts: list[_StreamRecorder] = []
+
+    def start(self) -> None:
+        t0 = time.monotonic()
+        for stream in self.streams:
+            assert stream.info is not None, "open the device before recording"
+            part = _StreamRecorder(stream, RecordingWriter(self.factory, self.trial_id, stream.info), t0)
+            self._parts.append(part)
+            part.thread.start()
+            stream.subscribe(part.sink)
+
+    @property
+    def errors(self) -> list[str]:
+        return [p.error for p in self._parts if p.error]
+
+    @property
+    def recording_ids(self) -> list[int]:
+        return [p.writer.recording_id for p in self._parts]
+
+    def stop(self) -> list[int]:
+        for part in self._parts:
+            part.stream.unsubscribe(part.sink)
+            part.queue.put(None)
+        for part in self._parts:
+            part.thread.join(timeout=30)
+            status = "interrupted" if part.error else "complete"
+            try:
+                part.writer.close(status)
+                with self.factory() as s, s.begin():
+                    rec = s.get(Recording, part.writer.recording_id)
+                    if rec is not None:
+                        rec.start_offset_s = part.offset_s or 0.0
+            except Exception as exc:  # noqa: BLE001
+                part.error = part.error or f"recording {part.writer.recording_id} could not be closed: {exc}"
+        return self.recording_ids

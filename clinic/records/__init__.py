@@ -1,0 +1,1 @@
+"""Records: SQLAlchemy models, the engine and migrations, the recording store, users, roles and audit."""

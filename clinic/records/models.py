@@ -1,0 +1,246 @@
+"""Typed declarative models. Times are UTC; week numbers are derived from the episode start, never typed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("physiotherapist", "administrator", "viewer")
+EPISODE_STATUSES = ("active", "discharged", "cancelled")
+RECORDING_STATUSES = ("recording", "complete", "interrupted", "recovered")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps them naive; we re-tag them on load)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; GluteLab stores UTC-aware times only")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Versioned:
+    """Optimistic concurrency: a stale UPDATE raises StaleDataError instead of overwriting."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    __table_args__ = (CheckConstraint("role IN ('physiotherapist','administrator','viewer')", name="role"),)
+
+
+class Patient(Versioned, Base):
+    __tablename__ = "patients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mrn: Mapped[str] = mapped_column(String(64), unique=True)
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(16))
+    contact: Mapped[str] = mapped_column(String(500), default="")
+    consent_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    body_mass_kg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    episodes: Mapped[list[Episode]] = relationship(back_populates="patient", cascade="all, delete-orphan",
+                                                   order_by="Episode.start_date")
+    __mapper_args__ = {"version_id_col": Versioned.version}
+    __table_args__ = (
+        CheckConstraint("length(trim(family_name)) > 0", name="family_name_not_empty"),
+        Index("ix_patients_name_search", "family_name_fold", "given_name_fold"),
+    )
+    family_name_fold: Mapped[str] = mapped_column(String(100), default="")
+    given_name_fold: Mapped[str] = mapped_column(String(100), default="")
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name}, {self.given_name}"
+
+
+class Episode(Versioned, Base):
+    __tablename__ = "episodes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    goals: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    discharge_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    discharge_summary: Mapped[str] = mapped_column(Text, default="")
+    patient: Mapped[Patient] = relationship(back_populates="episodes")
+    sessions: Mapped[list[Session]] = relationship(back_populates="episode", cascade="all, delete-orphan",
+                                                   order_by="Session.started_at")
+    __mapper_args__ = {"version_id_col": Versioned.version}
+    __table_args__ = (CheckConstraint("status IN ('active','discharged','cancelled')", name="status"),)
+
+    def week_of(self, when: dt.datetime | dt.date) -> int:
+        """Episode week N covers days [7(N-1), 7N) from the start date."""
+        day = when.date() if isinstance(when, dt.datetime) else when
+        return (day - self.start_date).days // 7 + 1
+
+
+class Session(Versioned, Base):
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"), index=True)
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    pain_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    body_mass_kg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    episode: Mapped[Episode] = relationship(back_populates="sessions")
+    trials: Mapped[list[Trial]] = relationship(back_populates="session", cascade="all, delete-orphan",
+                                               order_by="Trial.id")
+    __mapper_args__ = {"version_id_col": Versioned.version}
+    __table_args__ = (
+        CheckConstraint("pain_score IS NULL OR (pain_score >= 0 AND pain_score <= 10)", name="pain_range"),
+        CheckConstraint("length(notes) <= 20000", name="notes_length"),
+    )
+
+    @property
+    def week(self) -> int:
+        return self.episode.week_of(self.started_at)
+
+
+class Trial(Base):
+    __tablename__ = "trials"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    exercise: Mapped[str] = mapped_column(String(64))
+    side: Mapped[str] = mapped_column(String(8))
+    sets: Mapped[int] = mapped_column(Integer, default=1)
+    reps: Mapped[int] = mapped_column(Integer, default=8)
+    hold_target_s: Mapped[float] = mapped_column(Float, default=6.0)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    session: Mapped[Session] = relationship(back_populates="trials")
+    recordings: Mapped[list[Recording]] = relationship(back_populates="trial", cascade="all, delete-orphan")
+    rep_results: Mapped[list[RepResult]] = relationship(back_populates="trial", cascade="all, delete-orphan",
+                                                        order_by="RepResult.rep")
+
+
+class RepResult(Base):
+    __tablename__ = "rep_results"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    rep: Mapped[int] = mapped_column(Integer)
+    glute_first: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    glute_lead_hamstrings_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    glute_lead_erector_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    glute_pct_mvc: Mapped[float | None] = mapped_column(Float, nullable=True)
+    hold_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    trial: Mapped[Trial] = relationship(back_populates="rep_results")
+
+
+class Recording(Base):
+    __tablename__ = "recordings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # emg | plate
+    device: Mapped[dict[str, Any]] = mapped_column(JSON)  # DeviceInfo as a dict
+    sample_rate_hz: Mapped[float] = mapped_column(Float)
+    channel_names: Mapped[list[Any]] = mapped_column(JSON)
+    scale: Mapped[list[Any]] = mapped_column(JSON)
+    offset: Mapped[list[Any]] = mapped_column(JSON)
+    units: Mapped[str] = mapped_column(String(16))
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="recording")
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    start_offset_s: Mapped[float] = mapped_column(Float, default=0.0)  # sample 0 on the session clock
+    n_samples: Mapped[int] = mapped_column(BigInteger, default=0)
+    workstation: Mapped[str] = mapped_column(String(128), default="")
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    trial: Mapped[Trial] = relationship(back_populates="recordings")
+    chunks: Mapped[list[RecordingChunk]] = relationship(back_populates="recording", cascade="all, delete-orphan",
+                                                        order_by="RecordingChunk.seq")
+    __table_args__ = (
+        CheckConstraint("status IN ('recording','complete','interrupted','recovered')", name="status"),
+    )
+
+
+class RecordingChunk(Base):
+    """A run of raw integer counts, compressed, with its own checksum (checked on read)."""
+
+    __tablename__ = "recording_chunks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    first_sample: Mapped[int] = mapped_column(BigInteger)
+    n_samples: Mapped[int] = mapped_column(Integer)
+    dtype: Mapped[str] = mapped_column(String(8))
+    codec: Mapped[str] = mapped_column(String(16))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    recording: Mapped[Recording] = relationship(back_populates="chunks")
+    __table_args__ = (UniqueConstraint("recording_id", "seq", name="uq_recording_chunks_recording_seq"),)
+
+
+class AuditEvent(Base):
+    """Append-only (a database trigger rejects UPDATE and DELETE)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))  # read, create, change, export, print, sign_in, ...
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    workstation: Mapped[str] = mapped_column(String(128), default="")

@@ -1,0 +1,1 @@
+"""Printed documents built from the same summaries the review screen plots."""

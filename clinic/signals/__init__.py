@@ -1,0 +1,1 @@
+"""Signal analysis on numpy arrays (samples x channels): conditioning, onsets, reps, metrics. No Qt."""

@@ -1,0 +1,1 @@
+"""What came off the wire: serial transport, protocol decoders, simulators. No Qt, no database."""

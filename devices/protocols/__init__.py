@@ -1,0 +1,1 @@
+"""One module per wire protocol; each encodes (for simulators) and decodes (for readers) the same layout."""

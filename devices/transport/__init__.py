@@ -1,0 +1,1 @@
+"""Serial transport: port discovery, the reader thread, reconnect and link statistics."""

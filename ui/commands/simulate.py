@@ -1,0 +1,50 @@
+"""`glutelab simulate`: a simulated device on a pseudo-terminal, speaking the real protocol in real time."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from devices.simulator.physiology import EXERCISES, PROFILES
+from devices.simulator.rig import SimulatedRig
+from ui.commands._common import subparser
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = subparser(sub, "simulate", "serve a simulated EMG amplifier and/or force plate on a pty; the first line "
+                                   "printed is the port path")
+    p.add_argument("--device", choices=("emg", "plate", "both"), default="emg")
+    p.add_argument("--protocol", choices=("glutelab",), default="glutelab")
+    p.add_argument("--profile", choices=sorted(PROFILES), default="healthy")
+    p.add_argument("--exercise", choices=EXERCISES, default="cook_hip_lift")
+    p.add_argument("--side", choices=("left", "right"), default="left")
+    p.add_argument("--reps", type=int, default=8)
+    p.add_argument("--rate", type=float, default=2000.0, help="EMG sample rate, Hz")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--speed", type=float, default=1.0, help="time factor (1 = real time)")
+    p.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
+    p.add_argument("--truth", metavar="FILE", help="write the ground truth (JSON lines) here")
+    p.add_argument("--link-dir", metavar="DIR", help="folder for the stable port symlinks")
+
+
+def run(args: argparse.Namespace) -> int:
+    rig = SimulatedRig(speed=args.speed, link_dir=args.link_dir, profile=args.profile, exercise=args.exercise,
+                       side=args.side, reps=args.reps, emg_rate_hz=args.rate, seed=args.seed)
+    with rig:
+        if args.truth:
+            rig.write_truth(args.truth)
+        if args.device in ("emg", "both"):
+            print(rig.emg_path, flush=True)
+        if args.device in ("plate", "both"):
+            print(rig.plate_path, flush=True)
+        print(f"# {rig.scenario.profile} profile, {rig.scenario.exercise}, {args.side} side, "
+              f"{len(rig.scenario.truth)} reps looping every {rig.scenario.duration_s:.1f} s; Ctrl-C stops",
+              file=sys.stderr, flush=True)
+        deadline = None if args.seconds is None else time.monotonic() + args.seconds
+        try:
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.1)
+        except KeyboardInterrupt:
+            pass
+    return 0

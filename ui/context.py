@@ -1,0 +1,84 @@
+"""The workstation's open state for one run: data dir, database engine and the signed-in user."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from logging.handlers import RotatingFileHandler
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from clinic.paths import DataDir
+from clinic.records import db
+from clinic.records.security import Actor, authenticate
+
+
+class UserError(Exception):
+    """A problem the user can fix; the command line prints the message without a traceback."""
+
+
+@dataclass
+class Workstation:
+    data_dir: DataDir
+    url: str
+    engine: Engine
+    factory: sessionmaker[Session]
+    actor: Actor | None = None
+    demo: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, data_dir: str | None = None, database_url: str | None = None, demo: bool = False,
+             migrate: bool = True) -> Workstation:
+        dd = DataDir.resolve(data_dir)
+        _setup_logging(dd)
+        url = dd.database_url(database_url)
+        engine = db.make_engine(url)
+        if migrate:
+            try:
+                db.prepare(engine)
+            except db.SchemaMismatch as exc:
+                raise UserError(str(exc)) from exc
+            except Exception as exc:  # noqa: BLE001 - wrong URL, server down, unreadable file
+                raise UserError(f"Cannot open the database at {engine.url.render_as_string()}: {exc}") from exc
+        return cls(dd, url, engine, db.session_factory(engine), demo=demo)
+
+    def sign_in(self, username: str | None, password: str | None = None) -> Actor:
+        """Sign in a named user; the password comes from GLUTELAB_PASSWORD or a prompt."""
+        if not username:
+            raise UserError("this command touches patient data: give --user NAME "
+                            "(password from GLUTELAB_PASSWORD or the prompt)")
+        if password is None:
+            password = os.environ.get("GLUTELAB_PASSWORD")
+        if password is None:
+            if not sys.stdin or not sys.stdin.isatty():
+                raise UserError("no password: set GLUTELAB_PASSWORD or run from a terminal to be asked")
+            password = getpass.getpass(f"Password for {username}: ")
+        with self.factory() as s:
+            try:
+                self.actor = authenticate(s, username, password)
+            except PermissionError as exc:
+                s.commit()  # keep the failed attempt in the audit trail
+                raise UserError(str(exc)) from exc
+            s.commit()
+        return self.actor
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _setup_logging(dd: DataDir) -> None:
+    root = logging.getLogger()
+    if any(isinstance(h, RotatingFileHandler) for h in root.handlers):
+        return
+    try:
+        handler = RotatingFileHandler(dd.logs / "glutelab.log", maxBytes=2_000_000, backupCount=3)
+    except OSError:
+        return
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)

@@ -1,0 +1,71 @@
+"""Start the workstation window (plain or --demo) and run the Qt event loop."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+
+from clinic.records.db import unit_of_work
+from clinic.records.security import authenticate
+from devices.device import Device
+from ui.context import Workstation
+
+
+def run_window(args: argparse.Namespace) -> int:
+    from PySide6 import QtCore, QtWidgets
+
+    from ui.main_window import MainWindow
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    demo_dir = None
+    rig = None
+    devices: list[Device] = []
+    data_dir = args.data_dir
+    if args.demo and data_dir is None:
+        demo_dir = tempfile.TemporaryDirectory(prefix="glutelab-demo-")
+        data_dir = demo_dir.name
+    ws = Workstation.open(data_dir, None if args.demo else args.database_url, demo=args.demo)
+    try:
+        if args.demo:
+            from devices.simulator.rig import SimulatedRig
+            from ui.demo import seed_demo
+
+            users = seed_demo(ws.factory)
+            print("GluteLab demo: throwaway database in", ws.data_dir.root, flush=True)
+            for username, password, role in users:
+                print(f"  demo user {username} / {password} ({role})", flush=True)
+            rig = SimulatedRig(profile="typical", reps=50).start()
+            for path, sid in ((rig.emg_path, "emg"), (rig.plate_path, "plate")):
+                dev = Device(path, "glutelab", stream_id=sid)
+                dev.open()
+                devices.append(dev)
+
+        def sign_in(username: str, password: str):  # noqa: ANN202
+            with unit_of_work(ws.factory) as s:
+                return authenticate(s, username, password)
+
+        window = MainWindow(ws.factory, sign_in, devices, " - DEMO (simulated devices)" if args.demo else "")
+        for dev in devices:
+            dev.start()
+        if args.demo:
+            window.on_signed_in(sign_in("physio", "demo-physio-1"))
+        window.show()
+        if args.quit_after:
+            QtCore.QTimer.singleShot(int(args.quit_after * 1000), app.quit)
+        app.exec()
+        frames = window.live.frames
+        window.live.stop()
+        if args.quit_after:
+            print(f"frames drawn: {frames}", flush=True)
+            if devices and frames == 0:
+                return 1
+        return 0
+    finally:
+        for dev in devices:
+            dev.close()
+        if rig is not None:
+            rig.stop()
+        ws.close()
+        if demo_dir is not None:
+            demo_dir.cleanup()
