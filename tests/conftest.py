@@ -1,0 +1,71 @@
+"""Shared fixtures: a real database (SQLite file and the real PostgreSQL server), a pty-backed simulated
+rig, and a qtbot-driven main window. Tests never read ../shared: data they need lives in tests/data/.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import settings
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+settings.register_profile("ci", deadline=None, max_examples=150, derandomize=True)
+settings.register_profile("dev", deadline=None, max_examples=100)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+POSTGRES_URL = os.environ.get("GLUTELAB_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_admin_engine():  # noqa: ANN202
+    try:
+        engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return engine
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"PostgreSQL is required for the database tests and is not reachable at {POSTGRES_URL}: "
+                    f"{exc}. Start it (see .ci/run) - these tests fail rather than skip.", pytrace=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # noqa: ANN001
+    """A fresh, empty database URL: a SQLite file, or a new database on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    admin = _postgres_admin_engine()
+    name = f"glutelab_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db(db_url: str):  # noqa: ANN201
+    """(engine, session factory) on a migrated database, for both backends."""
+    from clinic.records import db as records_db
+
+    engine = records_db.make_engine(db_url)
+    records_db.upgrade(engine)
+    yield engine, records_db.session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def sim_rig():  # noqa: ANN201
+    """A simulated EMG amplifier and force plate on real ptys, streaming at 10x real time."""
+    from devices.simulator.rig import SimulatedRig
+
+    with SimulatedRig(speed=10.0, profile="healthy", reps=3, rest_s=2.0, seed=1) as rig:
+        yield rig
