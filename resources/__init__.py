@@ -1,0 +1,1 @@
+"""Package data shipped with GluteLab: styles, icons, templates and sample data."""
