@@ -1,5 +1,5 @@
 """Guards against the PySide6 6.12.0 + CPython 3.11 crash (None's refcount drops on every None-returning
-method; a live plot aborts with "none_dealloc" after a few seconds). See docs/engineering-notes.md."""
+method; a live plot aborts with "none_dealloc" after a few seconds). See docs/architecture.md."""
 
 from __future__ import annotations
 
