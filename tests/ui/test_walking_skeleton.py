@@ -59,7 +59,8 @@ def test_simulator_to_pdf_through_the_window(qtbot, sim_rig, sqlite_factory, tmp
         dev.start()
     duration = sim_rig.scenario.duration_s / sim_rig.speed
     qtbot.waitUntil(lambda: window.live.frames > 10, timeout=15000)
-    qtbot.waitUntil(lambda: devices[0].ring.total >= sim_rig.scenario.emg_uv.shape[0], timeout=int(duration * 1000) + 20000)
+    expected = sim_rig.scenario.emg_uv.shape[0]
+    qtbot.waitUntil(lambda: devices[0].ring.total >= expected, timeout=int(duration * 1000) + 20000)
     for dev in devices:
         dev.close()
     ids = recorder.stop()
