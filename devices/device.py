@@ -20,9 +20,9 @@ from devices.types import DeviceInfo, LinkStats, SampleBlock
 
 class Device:
     def __init__(self, port: str, protocol: str = "glutelab", baudrate: int | None = None,
-                 ring_seconds: float = 30.0, stream_id: str = "") -> None:
+                 ring_seconds: float = 30.0, stream_id: str = "", **driver_options: object) -> None:
         self.port_name = port
-        self.driver = registry.driver(protocol)
+        self.driver = registry.driver(protocol, **driver_options)
         self.baudrate = baudrate or self.driver.default_baudrate
         self.ring_seconds = ring_seconds
         self.stream_id = stream_id or protocol

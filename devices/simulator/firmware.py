@@ -22,8 +22,8 @@ class Firmware(Protocol):
         """Bytes to answer with (may be empty)."""
         ...
 
-    def stream(self, n_samples: int) -> bytes:
-        """Stream bytes carrying the next ``n_samples`` samples."""
+    def stream_frames(self, n_samples: int) -> list[bytes]:
+        """The frames (packets) carrying the next ``n_samples`` samples, one bytes object each."""
         ...
 
 
@@ -71,12 +71,15 @@ class GluteLabFirmware:
                 out += self._frame(gl.MSG_ERROR, f"unknown command 0x{msg_type:02x}".encode())
         return bytes(out)
 
-    def stream(self, n_samples: int) -> bytes:
-        out = bytearray()
+    def stream_frames(self, n_samples: int) -> list[bytes]:
+        frames = []
         counts = self.source.take(n_samples)
         for i in range(0, n_samples, self.samples_per_frame):
             chunk = counts[i:i + self.samples_per_frame]
-            out += gl.encode_data(self.seq, self.sample_index, chunk)
+            frames.append(gl.encode_data(self.seq, self.sample_index, chunk))
             self.seq = (self.seq + 1) & 0xFFFF
             self.sample_index += len(chunk)
-        return bytes(out)
+        return frames
+
+    def stream(self, n_samples: int) -> bytes:
+        return b"".join(self.stream_frames(n_samples))

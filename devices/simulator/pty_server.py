@@ -2,6 +2,11 @@
 
 The host side opens ``path`` with pyserial exactly as it would open /dev/ttyUSB0. ``path`` is a symlink
 in a private folder, so that a simulated cable pull can replace the pty behind the same name.
+
+A cable pull (``FaultPlan.unplug_after_s``) closes the pty and removes the symlink, as a vanished
+/dev/ttyUSB0 does; the re-plug creates a new pty behind the same path. The board is taken to run on through
+the pull (a battery-powered board whose dongle or cable was pulled): its clock and counters keep going, so
+the samples of the gap are lost and counted, and the sample indices stay on one time base.
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ import time
 import tty
 from pathlib import Path
 
+from devices.simulator.faults import FaultInjector, FaultPlan
 from devices.simulator.firmware import Firmware
 
 
 class PtyServer:
     def __init__(self, firmware: Firmware, speed: float = 1.0, tick_s: float = 0.01,
-                 link_path: str | os.PathLike[str] | None = None) -> None:
+                 link_path: str | os.PathLike[str] | None = None, faults: FaultPlan | None = None) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.firmware = firmware
@@ -35,6 +41,10 @@ class PtyServer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.samples_sent = 0
+        self.faults = FaultInjector(faults or FaultPlan())
+        self.stream_started_at: float | None = None  # time.monotonic() of sample 0 of the current stream
+        self.unplugged_at: float | None = None
+        self.replugged_at: float | None = None
 
     def _open_pty(self) -> None:
         self._master, self._slave = os.openpty()
@@ -87,15 +97,46 @@ class PtyServer:
                 continue
             view = view[n:]
 
+    def _unplug(self) -> None:
+        self._close_pty()
+        if os.path.lexists(self.path):
+            os.unlink(self.path)
+        self.unplugged_at = time.monotonic()
+
+    def _cable(self, stream_t0: float | None) -> bool:
+        """Apply the cable-pull plan; True while the cable is out."""
+        plan = self.faults.plan
+        now = time.monotonic()
+        if self.unplugged_at is None:
+            if plan.unplug_after_s is not None and stream_t0 is not None and now - stream_t0 >= plan.unplug_after_s:
+                self._unplug()
+                return True
+            return False
+        if self.replugged_at is None:
+            if plan.replug_after_s is not None and now - self.unplugged_at >= plan.replug_after_s:
+                self._open_pty()
+                self.replugged_at = now
+                return False
+            return True
+        return False
+
     def _run(self) -> None:
         rate = self.firmware.info.sample_rate_hz
         stream_t0: float | None = None
         while not self._stop.is_set():
+            if self._cable(stream_t0):
+                time.sleep(self.tick_s)
+                if stream_t0 is not None:  # the board runs on: the samples of the gap are lost
+                    due = int((time.monotonic() - stream_t0) * self.speed * rate) - self.samples_sent
+                    if due > 0:
+                        self.firmware.stream_frames(due)
+                        self.samples_sent += due
+                continue
             ready, _, _ = select.select([self._master], [], [], self.tick_s)
             if ready:
                 try:
                     data = os.read(self._master, 4096)
-                except (BlockingIOError, OSError):
+                except OSError:  # includes BlockingIOError; EIO while no host has the port open
                     data = b""
                 if data:
                     reply = self.firmware.on_host_bytes(data)
@@ -107,7 +148,8 @@ class PtyServer:
             now = time.monotonic()
             if stream_t0 is None:
                 stream_t0, self.samples_sent = now, 0
+                self.stream_started_at = now
             due = int((now - stream_t0) * self.speed * rate) - self.samples_sent
             if due > 0:
-                self._write(self.firmware.stream(due))
+                self._write(self.faults.apply(self.firmware.stream_frames(due)))
                 self.samples_sent += due

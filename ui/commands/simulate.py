@@ -6,16 +6,20 @@ import argparse
 import sys
 import time
 
+from devices.simulator.faults import FaultPlan
 from devices.simulator.physiology import EXERCISES, PROFILES
 from devices.simulator.rig import SimulatedRig
 from ui.commands._common import subparser
+from ui.context import UserError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = subparser(sub, "simulate", "serve a simulated EMG amplifier and/or force plate on a pty; the first line "
                                    "printed is the port path")
     p.add_argument("--device", choices=("emg", "plate", "both"), default="emg")
-    p.add_argument("--protocol", choices=("glutelab",), default="glutelab")
+    p.add_argument("--protocol", choices=("glutelab", "cyton"), default="glutelab",
+                   help="EMG protocol: GluteLab v1, or an emulated OpenBCI Cyton (8 ch, 250 Hz); the plate "
+                        "always speaks GluteLab v1")
     p.add_argument("--profile", choices=sorted(PROFILES), default="healthy")
     p.add_argument("--exercise", choices=EXERCISES, default="cook_hip_lift")
     p.add_argument("--side", choices=("left", "right"), default="left")
@@ -26,10 +30,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
     p.add_argument("--truth", metavar="FILE", help="write the ground truth (JSON lines) here")
     p.add_argument("--link-dir", metavar="DIR", help="folder for the stable port symlinks")
+    faults = p.add_argument_group("faults on demand")
+    faults.add_argument("--drop-rate", type=float, default=0.0, help="probability that a packet is lost")
+    faults.add_argument("--corrupt-rate", type=float, default=0.0, help="probability that a byte is corrupted")
+    faults.add_argument("--unplug-after", type=float, metavar="S", help="pull the cable after S s of streaming")
+    faults.add_argument("--replug-after", type=float, metavar="S",
+                        help="plug it back in S s after the pull (same port path)")
 
 
 def run(args: argparse.Namespace) -> int:
-    rig = SimulatedRig(speed=args.speed, link_dir=args.link_dir, profile=args.profile, exercise=args.exercise,
+    try:
+        plan = FaultPlan(drop_rate=args.drop_rate, corrupt_rate=args.corrupt_rate,
+                         unplug_after_s=args.unplug_after, replug_after_s=args.replug_after, seed=args.seed)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    if args.replug_after is not None and args.unplug_after is None:
+        raise UserError("--replug-after needs --unplug-after")
+    rig = SimulatedRig(speed=args.speed, link_dir=args.link_dir, emg_protocol=args.protocol,
+                       faults=plan if plan.any else None, profile=args.profile, exercise=args.exercise,
                        side=args.side, reps=args.reps, emg_rate_hz=args.rate, seed=args.seed)
     with rig:
         if args.truth:
@@ -38,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
             print(rig.emg_path, flush=True)
         if args.device in ("plate", "both"):
             print(rig.plate_path, flush=True)
+        if args.device in ("emg", "both") and args.protocol == "cyton":
+            print("# EMG: emulated OpenBCI Cyton, 8 channels at 250 Hz, 115200 baud", file=sys.stderr, flush=True)
         print(f"# {rig.scenario.profile} profile, {rig.scenario.exercise}, {args.side} side, "
               f"{len(rig.scenario.truth)} reps looping every {rig.scenario.duration_s:.1f} s; Ctrl-C stops",
               file=sys.stderr, flush=True)
