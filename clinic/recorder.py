@@ -18,7 +18,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.records.models import Recording
-from clinic.records.store import RecordingWriter
+from clinic.records.store import RecordingStopped, RecordingWriter
 from devices.types import DeviceInfo, SampleBlock
 
 
@@ -60,7 +60,9 @@ class _StreamRecorder:
                 continue  # keep draining; what was written stays
             try:
                 self.writer.add(block)
-            except Exception as exc:  # noqa: BLE001 - full disk, lost connection: stop cleanly, keep data
+            except RecordingStopped as exc:  # full disk, database and spool unreachable: data so far is kept
+                self.error = str(exc)
+            except Exception as exc:  # noqa: BLE001 - anything else also stops cleanly and keeps the data
                 self.error = f"recording {self.writer.recording_id} stopped: {exc}"
 
 
@@ -83,6 +85,11 @@ class Recorder:
     @property
     def errors(self) -> list[str]:
         return [p.error for p in self._parts if p.error]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Non-fatal news, e.g. "lost the database connection, spooling locally"."""
+        return [p.writer.status.warning for p in self._parts if p.writer.status.warning]
 
     @property
     def recording_ids(self) -> list[int]:

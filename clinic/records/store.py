@@ -1,21 +1,27 @@
 """The recording store: raw integer counts in compressed, checksummed chunks inside the database.
 
-A ``RecordingWriter`` is fed sample blocks and commits a chunk at least every ``flush_s`` seconds, so a
-crash loses at most the last second; ``load_counts`` reassembles a recording and verifies every chunk.
+A ``RecordingWriter`` is fed sample blocks and commits a chunk at least every half ``flush_s``, so a
+crash loses less than the last second; ``load_counts`` reassembles a recording and verifies every chunk.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import socket
+import time
 import zlib
 from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from clinic.records import spool
 from clinic.records.models import Recording, RecordingChunk, utcnow
 from devices.types import DeviceInfo, SampleBlock
 
@@ -45,60 +51,114 @@ def decode_chunk(data: bytes, n_samples: int, n_channels: int, dtype: str) -> np
 class WriterStatus:
     samples_written: int = 0
     chunks_written: int = 0
+    spooled_chunks: int = 0
     error: str = ""
+    warning: str = ""
+
+
+class RecordingStopped(RuntimeError):
+    """The recording cannot go on (full disk, database and spool unreachable); what was written is kept."""
+
+
+def default_workstation() -> str:
+    """The name that marks which workstation owns a recording (``GLUTELAB_WORKSTATION`` overrides)."""
+    return os.environ.get("GLUTELAB_WORKSTATION") or socket.gethostname()
+
+
+def store_chunks(conn: Connection, recording_id: int, chunks: list[dict[str, Any]]) -> int:
+    """Insert the chunks not yet stored (a replay may repeat one whose commit outcome was unknown) and move
+    the recording's sample count and heartbeat forward, in the caller's transaction. Returns samples stored."""
+    have = set(conn.scalars(select(RecordingChunk.seq).where(RecordingChunk.recording_id == recording_id)))
+    fresh = [c for c in chunks if c["seq"] not in have]
+    if fresh:
+        conn.execute(insert(RecordingChunk.__table__), fresh)
+    end = max((c["first_sample"] + c["n_samples"] for c in chunks), default=0)
+    conn.execute(update(Recording.__table__).where(Recording.id == recording_id)
+                 .where(Recording.n_samples < end).values(n_samples=end))
+    conn.execute(update(Recording.__table__).where(Recording.id == recording_id).values(heartbeat_at=utcnow()))
+    return sum(c["n_samples"] for c in fresh)
+
+
+def is_connection_lost(exc: DBAPIError, dialect: str) -> bool:
+    """A dropped or unreachable server (spool and retry), as opposed to a refused write (stop)."""
+    return bool(exc.connection_invalidated) or (dialect != "sqlite" and isinstance(exc, OperationalError))
 
 
 class RecordingWriter:
-    """Appends blocks of one stream to one Recording row. Not thread-safe: one writer thread owns it."""
+    """Appends blocks of one stream to one Recording row. Not thread-safe: one writer thread owns it.
+
+    Chunks are committed at least every ``flush_s / 2`` seconds of signal or of wall time, so a kill -9
+    loses less than ``flush_s``. Writes go through one dedicated connection; if it drops, chunks go to a
+    local spool (``spool_dir``, default the data dir's ``spool/``) and are copied in when the database is back.
+    A refused write (full disk) raises ``RecordingStopped`` with a message that says what was kept.
+    """
 
     def __init__(self, factory: sessionmaker[Session], trial_id: int, info: DeviceInfo,
-                 start_offset_s: float = 0.0, flush_s: float = 1.0) -> None:
+                 start_offset_s: float = 0.0, flush_s: float = 1.0, *, workstation: str | None = None,
+                 spool_dir: str | os.PathLike[str] | None = None, retry_s: float = 1.0) -> None:
         self.factory = factory
+        self.engine: Engine = factory.kw["bind"]
         self.info = info
         self.flush_s = flush_s
+        self.retry_s = retry_s
         self.status = WriterStatus()
+        self.workstation = workstation or default_workstation()
+        self._spool_dir = Path(spool_dir) if spool_dir is not None else None
         self._pending: list[np.ndarray] = []
         self._pending_samples = 0
         self._next_sample = 0
         self._seq = 0
         self._base_index: int | None = None
+        self._conn: Connection | None = None
+        self._spooling = False
+        self._last_try = 0.0
+        self._last_flush = time.monotonic()
+        self._stopped = False
+        self._tail: np.ndarray | None = None
         with factory() as s, s.begin():
             rec = Recording(trial_id=trial_id, kind=info.kind, device=asdict(info),
                             sample_rate_hz=info.sample_rate_hz, channel_names=list(info.channel_names),
                             scale=list(info.scale), offset=list(info.offset), units=info.units,
                             simulated=info.simulated, status="recording", start_offset_s=start_offset_s,
-                            workstation=socket.gethostname(), heartbeat_at=utcnow())
+                            workstation=self.workstation, heartbeat_at=utcnow())
             s.add(rec)
             s.flush()
             self.recording_id = rec.id
+        self.spool_path: Path | None = None
 
+    # -- feeding -------------------------------------------------------------------------------------
     def add(self, block: SampleBlock) -> None:
         """Queue a block; a gap in sample indices (lost packets) is stored as repeated last values."""
+        if self._stopped:
+            raise RecordingStopped(self.status.error)
         if self._base_index is None:
             self._base_index = block.first_index
         rel = block.first_index - self._base_index
         expected = self._next_sample + self._pending_samples
         if rel > expected and self._pending_samples + self._next_sample > 0:
-            last = self._pending[-1][-1:] if self._pending else np.zeros((1, block.counts.shape[1]), np.int32)
+            last = self._pending[-1][-1:] if self._pending else self._last_row(block.counts.shape[1])
             self._pending.append(np.repeat(last, rel - expected, axis=0))
             self._pending_samples += rel - expected
         self._pending.append(block.counts)
         self._pending_samples += block.n_samples
-        if self._pending_samples >= self.flush_s * self.info.sample_rate_hz:
+        half = self.flush_s / 2
+        if (self._pending_samples >= half * self.info.sample_rate_hz
+                or time.monotonic() - self._last_flush >= half):
             self.flush()
 
+    def _last_row(self, n_channels: int) -> np.ndarray:
+        return self._tail if self._tail is not None else np.zeros((1, n_channels), np.int32)
+
     def flush(self) -> None:
-        if not self._pending:
+        self._last_flush = time.monotonic()
+        if not self._pending or self._stopped:
             return
         counts = np.concatenate(self._pending)
         data, dtype, digest = encode_chunk(counts)
-        with self.factory() as s, s.begin():
-            s.add(RecordingChunk(recording_id=self.recording_id, seq=self._seq, first_sample=self._next_sample,
-                                 n_samples=len(counts), dtype=dtype, codec=CODEC, data=data, sha256=digest))
-            rec = s.get(Recording, self.recording_id)
-            assert rec is not None
-            rec.n_samples = self._next_sample + len(counts)
-            rec.heartbeat_at = utcnow()
+        chunk = {"recording_id": self.recording_id, "seq": self._seq, "first_sample": self._next_sample,
+                 "n_samples": len(counts), "dtype": dtype, "codec": CODEC, "data": data, "sha256": digest}
+        self._store(chunk)
+        self._tail = counts[-1:]
         self._seq += 1
         self._next_sample += len(counts)
         self._pending.clear()
@@ -106,13 +166,126 @@ class RecordingWriter:
         self.status.samples_written = self._next_sample
         self.status.chunks_written = self._seq
 
+    # -- storing -------------------------------------------------------------------------------------
+    def _store(self, chunk: dict[str, Any]) -> None:
+        if self._spooling:
+            self._spool(chunk)
+            self._try_replay()
+            return
+        try:
+            self._write([chunk])
+        except DBAPIError as exc:
+            self._drop_connection()
+            if not is_connection_lost(exc, self.engine.dialect.name):
+                self._stop(self._refused_message(exc))
+            self._spooling = True
+            self._last_try = time.monotonic()
+            self._spool(chunk)
+            self.status.warning = (
+                f"Lost the connection to the clinic database ({_first_line(exc)}). Recording {self.recording_id} "
+                f"goes on into the local spool {self.spool_path}; it is copied into the database when the "
+                "connection is back.")
+
+    def _write(self, chunks: list[dict[str, Any]]) -> None:
+        if self._conn is None:
+            self._conn = self.engine.connect()
+        with self._conn.begin():
+            store_chunks(self._conn, self.recording_id, chunks)
+
+    def _spool(self, chunk: dict[str, Any]) -> None:
+        if self.spool_path is None:
+            self.spool_path = spool.spool_path(self._resolve_spool_dir(), self.recording_id)
+        try:
+            spool.append(self.spool_path, chunk)
+        except OSError as exc:
+            why = exc.strerror if isinstance(exc, spool.SpoolError) else str(exc)
+            self._stop(f"Recording {self.recording_id} stopped: the clinic database cannot be reached and {why}. "
+                       f"The first {self._seconds_kept():.1f} s are kept in the database.")
+        self.status.spooled_chunks += 1
+
+    def _try_replay(self, force: bool = False) -> None:
+        if not force and time.monotonic() - self._last_try < self.retry_s:
+            return
+        self._last_try = time.monotonic()
+        assert self.spool_path is not None
+        try:
+            self._write(spool.read(self.spool_path))
+        except DBAPIError:
+            self._drop_connection()
+            return
+        self.spool_path.unlink(missing_ok=True)
+        self._spooling = False
+        self.status.warning = (f"The clinic database is back; {self.status.spooled_chunks} spooled chunks of "
+                               f"recording {self.recording_id} were copied in.")
+
+    def _resolve_spool_dir(self) -> Path:
+        if self._spool_dir is None:
+            from clinic.paths import DataDir
+
+            self._spool_dir = DataDir.resolve().spool
+        return self._spool_dir
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.invalidate()
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - the connection is already gone
+                pass
+            self._conn = None
+
+    def _seconds_kept(self) -> float:
+        return self._next_sample / self.info.sample_rate_hz
+
+    def _refused_message(self, exc: DBAPIError) -> str:
+        reason = _first_line(exc)
+        why = "the disk or the database is full" if "full" in reason.lower() else "the database refused the data"
+        return (f"Recording {self.recording_id} stopped: {why} ({reason}). The first {self._seconds_kept():.1f} s "
+                "are kept. Free disk space (or ask the administrator) before recording again.")
+
+    def _stop(self, message: str) -> None:
+        self._stopped = True
+        self._pending.clear()
+        self._pending_samples = 0
+        self.status.error = message
+        raise RecordingStopped(message)
+
+    # -- ending --------------------------------------------------------------------------------------
     def close(self, status: str = "complete") -> None:
-        self.flush()
-        with self.factory() as s, s.begin():
-            rec = s.get(Recording, self.recording_id)
-            assert rec is not None
-            rec.status = status
-            rec.heartbeat_at = utcnow()
+        """Flush, copy in any spool, and set the final status. Raises ``RecordingStopped`` if it cannot."""
+        if not self._stopped:
+            self.flush()
+        if self._spooling:
+            self._try_replay(force=True)
+            if self._spooling:
+                self._drop_connection()
+                raise RecordingStopped(
+                    f"Recording {self.recording_id}: the clinic database is still unreachable; "
+                    f"{self._seconds_kept():.1f} s are safe in {self.spool_path} and are copied in at the next start.")
+        if self._stopped and status == "complete":
+            status = "interrupted"
+        try:
+            if self._conn is None:
+                self._conn = self.engine.connect()
+            with self._conn.begin():
+                self._conn.execute(update(Recording.__table__).where(Recording.id == self.recording_id)
+                                   .values(status=status, heartbeat_at=utcnow()))
+        except DBAPIError as exc:
+            self._drop_connection()
+            raise RecordingStopped(
+                f"Recording {self.recording_id}: its final status could not be saved ({_first_line(exc)}); the "
+                "data written is kept and the next start marks the recording as recovered.") from exc
+        self._release()
+
+    def _release(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
 
 
 def load_counts(session: Session, recording_id: int) -> np.ndarray:

@@ -1,0 +1,86 @@
+"""At start: find recordings a crash or kill -9 left in status 'recording' and make them whole again.
+
+Only the workstation that owns a recording recovers it (its chunks and spool are its own), or an
+administrator once its heartbeat is stale (the owner is gone for good). Spool files left by a lost database
+connection are copied in first, so a recovered recording holds everything that reached any durable store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from clinic.records import spool
+from clinic.records.audit import record_event
+from clinic.records.models import Recording, RecordingChunk, utcnow
+from clinic.records.security import SYSTEM, Actor
+from clinic.records.store import default_workstation, store_chunks
+
+
+def replay_spools(factory: sessionmaker[Session], spool_dir: str | Path) -> list[int]:
+    """Copy every spool file of this data dir into the database, then remove it. Returns recording ids."""
+    done: list[int] = []
+    engine = factory.kw["bind"]
+    for path in sorted(Path(spool_dir).glob("recording-*.spool")):
+        rid = spool.recording_id_of(path)
+        if rid is None:
+            continue
+        with engine.begin() as conn:
+            if conn.scalar(select(Recording.id).where(Recording.id == rid)) is None:
+                continue  # the recording was erased meanwhile; keep the file for the administrator
+            store_chunks(conn, rid, spool.read(path))
+        path.unlink()
+        done.append(rid)
+    return done
+
+
+def recover_interrupted(factory: sessionmaker[Session], workstation: str | None = None, actor: Actor = SYSTEM,
+                        *, spool_dir: str | Path | None = None, min_age_s: float = 3.0,
+                        stale_after_s: float = 120.0) -> list[int]:
+    """Mark this workstation's interrupted recordings 'recovered' with ``n_samples`` taken from the chunks.
+
+    ``min_age_s`` leaves alone a recording whose heartbeat is fresher (another process of this workstation may
+    still be writing it). An administrator ``actor`` also recovers other workstations' recordings whose
+    heartbeat is older than ``stale_after_s``.
+    """
+    workstation = workstation or default_workstation()
+    if spool_dir is not None and Path(spool_dir).is_dir():
+        replay_spools(factory, spool_dir)
+    now = utcnow()
+    recovered: list[int] = []
+    with factory() as s, s.begin():
+        for rec in s.scalars(select(Recording).where(Recording.status == "recording")).all():
+            age = (now - rec.heartbeat_at) if rec.heartbeat_at else dt.timedelta.max
+            own = rec.workstation == workstation
+            if own and age < dt.timedelta(seconds=min_age_s):
+                continue
+            if not own and not ("admin" in _permissions(actor) and age > dt.timedelta(seconds=stale_after_s)):
+                continue
+            n = _contiguous_samples(s, rec.id)
+            s.execute(update(Recording).where(Recording.id == rec.id, Recording.status == "recording")
+                      .values(status="recovered", n_samples=n, heartbeat_at=now))
+            record_event(s, actor.username, "recover", "recording", rec.id,
+                         f"{n} samples kept; owner {rec.workstation}")
+            recovered.append(rec.id)
+    return recovered
+
+
+def _contiguous_samples(s: Session, recording_id: int) -> int:
+    """Samples in the unbroken run of chunks from sample 0 (a gap would mean a lost chunk)."""
+    end = 0
+    rows = s.execute(select(RecordingChunk.first_sample, RecordingChunk.n_samples)
+                     .where(RecordingChunk.recording_id == recording_id).order_by(RecordingChunk.seq))
+    for first, n in rows:
+        if first != end:
+            break
+        end += n
+    return end
+
+
+def _permissions(actor: Actor) -> frozenset[str]:
+    from clinic.records.security import PERMISSIONS
+
+    return PERMISSIONS.get(actor.role, frozenset())
