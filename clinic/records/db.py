@@ -47,7 +47,10 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: object) -> None:
-        conn.exec_driver_sql("BEGIN")  # type: ignore[attr-defined]
+        # IMMEDIATE: take the write lock up front so concurrent writers (two recording threads, two
+        # processes) wait on busy_timeout instead of failing with "database is locked" when a deferred
+        # read transaction tries to upgrade to a write in WAL mode.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
