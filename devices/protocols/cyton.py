@@ -1,8 +1,8 @@
 """OpenBCI Cyton (ADS1299, 8 channels, 250 Hz over the USB dongle): 33-byte packets, text commands.
 
 Packet: ``A0 | counter u8 | 8 x int24 big-endian | 6 aux bytes | footer C0..C6``. There is no CRC, so a
-packet is trusted when its header and footer match; after garbage, a candidate is only taken when its counter
-continues the sequence or the packet right after it confirms it (header, footer and counter + 1). Decoding
+packet is trusted when its header and footer match; after garbage, a candidate is only taken when the packet
+right after it confirms it (header, footer and a counter that continues the sequence, allowing a few lost). Decoding
 works on whole buffers with numpy: one mask of candidate starts per ``feed``, and runs of back-to-back packets
 are accepted in one step, so the Python cost is per resynchronisation, not per packet.
 """
@@ -26,12 +26,17 @@ BAUDRATE = 115200
 VREF_V = 4.5
 GAINS = (1, 2, 4, 6, 8, 12, 24)  # gain code 0..6
 DEFAULT_GAIN = 24
-MAX_GAP = 8  # after garbage, a counter at most this far ahead "continues the sequence" without confirmation
+MAX_GAP = 8  # a counter at most this far ahead "continues the sequence" (up to 7 packets lost in between)
 ACCEL_G_PER_COUNT = 0.002 / 16
 
 _CH_OFFSETS = 2 + np.arange(N_CHANNELS * 3)
 CH_OFF_CMDS = b"12345678"
 CH_ON_CMDS = b"!@#$%^&*"
+
+
+def _continues(counter: int, later: int) -> bool:
+    """Does ``later`` follow ``counter`` (allowing up to MAX_GAP - 1 lost packets in between)?"""
+    return 0 < ((later - counter) & 0xFF) <= MAX_GAP
 
 
 def uv_per_count(gain: int = DEFAULT_GAIN) -> float:
@@ -151,6 +156,13 @@ class CytonDecoder:
             next_pos = pos + PACKET_SIZE * len(run)
             if next_pos + PACKET_SIZE > n:  # the run reaches the end of the buffer
                 if final:
+                    verdict, q = self._check_last(arr, ok, cands, int(run[-1]), n, final) if len(run) \
+                        else ("ok", 0)
+                    if verdict == "reject":
+                        accept(run[:-1])
+                        self.stats.bytes_discarded += q - int(run[-1])
+                        pos = q
+                        continue
                     accept(run)
                     pos = next_pos
                 else:
@@ -191,7 +203,7 @@ class CytonDecoder:
         nxt = c + PACKET_SIZE
         if nxt + PACKET_SIZE > n:
             return None
-        return bool(ok[nxt]) and int(arr[nxt + 1]) == (int(arr[c + 1]) + 1) & 0xFF
+        return bool(ok[nxt]) and _continues(int(arr[c + 1]), int(arr[nxt + 1]))
 
     def _check_last(self, arr: np.ndarray, ok: np.ndarray, cands: np.ndarray, p: int, n: int,
                     final: bool) -> tuple[str, int]:
@@ -202,10 +214,10 @@ class CytonDecoder:
         i = int(np.searchsorted(cands, p + 1))
         while i < len(cands) and cands[i] < p + PACKET_SIZE:
             q = int(cands[i])
-            if int(arr[q + 1]) == (int(arr[p + 1]) + 1) & 0xFF:
+            if _continues(int(arr[p + 1]), int(arr[q + 1])):
                 confirmed = self._confirmed(arr, ok, q, n)
-                if confirmed is None and not final:
-                    return "wait", q
+                if confirmed is None:  # at the end of a stream, its continuing counter will do
+                    return ("reject" if final else "wait"), q
                 if confirmed:
                     return "reject", q
             i += 1
@@ -224,7 +236,7 @@ class CytonDecoder:
             if confirmed is None:
                 if not final:
                     return None, c
-                if last is None or 0 < ((int(arr[c + 1]) - last) & 0xFF) <= MAX_GAP:
+                if last is None or _continues(last, int(arr[c + 1])):
                     return c, None
             i += 1
         return None, None

@@ -90,9 +90,20 @@ class GluteLabDecoder:
         self._next_index: int | None = None
 
     def feed(self, data: bytes, host_time: float | None = None) -> DecodeResult:
-        now = time.monotonic() if host_time is None else host_time
         self.stats.bytes_received += len(data)
         self._buf += data
+        return self._decode(time.monotonic() if host_time is None else host_time, final=False)
+
+    def flush(self, host_time: float | None = None) -> DecodeResult:
+        """End of the stream: a sync word whose frame can no longer complete is garbage, so skip it and
+        decode whatever valid frames follow it."""
+        return self._decode(time.monotonic() if host_time is None else host_time, final=True)
+
+    @property
+    def last_seq(self) -> int | None:
+        return self._last_seq
+
+    def _decode(self, now: float, final: bool) -> DecodeResult:
         buf = self._buf
         mv = memoryview(buf)
         result = DecodeResult()
@@ -104,7 +115,7 @@ class GluteLabDecoder:
                 start = buf.find(SYNC, pos)
                 if start < 0:
                     # keep a trailing 0xA5: it may be the first half of the next sync word
-                    keep_from = end - 1 if end and buf[-1] == 0xA5 else end
+                    keep_from = end - 1 if end and buf[-1] == 0xA5 and not final else end
                     self.stats.bytes_discarded += keep_from - pos
                     pos = keep_from
                     break
@@ -112,6 +123,9 @@ class GluteLabDecoder:
                     self.stats.bytes_discarded += start - pos
                     pos = start
                 if end - start < HEADER_SIZE:
+                    if final:
+                        self.stats.bytes_discarded += end - start
+                        pos = end
                     break
                 _, msg_type, seq, length = HEADER.unpack_from(buf, start)
                 if length > MAX_PAYLOAD:
@@ -120,6 +134,10 @@ class GluteLabDecoder:
                     continue
                 frame_end = start + HEADER_SIZE + length + CRC_SIZE
                 if frame_end > end:
+                    if final:  # it will never complete
+                        self.stats.bytes_discarded += 1
+                        pos = start + 1
+                        continue
                     break
                 crc = buf[frame_end - 2] | (buf[frame_end - 1] << 8)
                 if crc16(mv[start + 2 : frame_end - 2]) != crc:
