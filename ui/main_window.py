@@ -14,6 +14,7 @@ from clinic.records.patients import search_patients
 from clinic.records.security import Actor
 from clinic.signals.live import LiveEnvelope
 from devices.device import Device
+from ui.devices_page import DevicesPage
 from ui.live_plot import LivePlot
 
 
@@ -142,26 +143,87 @@ class LivePage(QtWidgets.QWidget):
         return sum(p.frames for p in self.plots)
 
 
+class LockPage(QtWidgets.QWidget):
+    """Shown after the idle time: hides patient data; recording and live capture go on behind it."""
+
+    unlocked = QtCore.Signal()
+
+    def __init__(self, verify, parent: QtWidgets.QWidget | None = None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self._verify = verify
+        self.username = ""
+        self.label = QtWidgets.QLabel("", objectName="lockLabel")
+        self.password = QtWidgets.QLineEdit(objectName="unlockPassword")
+        self.password.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
+        self.message = QtWidgets.QLabel("")
+        button = QtWidgets.QPushButton("Unlock", objectName="unlockButton")
+        button.clicked.connect(self._try)
+        self.password.returnPressed.connect(self._try)
+        box = QtWidgets.QVBoxLayout(self)
+        box.addStretch(1)
+        for w in (self.label, self.password, button, self.message):
+            box.addWidget(w)
+        box.addStretch(2)
+
+    def lock_for(self, username: str) -> None:
+        self.username = username
+        self.label.setText(f"<h3>Locked</h3>The workstation locked itself after a period of inactivity. "
+                           f"{username}, enter your password to continue; any recording goes on meanwhile.")
+        self.password.clear()
+        self.message.clear()
+
+    def _try(self) -> None:
+        try:
+            self._verify(self.username, self.password.text())
+        except PermissionError as exc:
+            self.message.setText(str(exc))
+            self.password.clear()
+            return
+        self.password.clear()
+        self.unlocked.emit()
+
+
 class MainWindow(QtWidgets.QMainWindow):
+    devices_changed = QtCore.Signal(list)
+
     def __init__(self, factory: sessionmaker[Session], authenticate, devices: list[Device],  # noqa: ANN001
-                 title_suffix: str = "") -> None:
+                 title_suffix: str = "", idle_lock_minutes: float = 10.0) -> None:
         super().__init__()
         self.setWindowTitle(f"GluteLab{title_suffix}")
         self.resize(1280, 800)
         self.actor: Actor | None = None
         self.stack = QtWidgets.QStackedWidget()
         self.sign_in = SignInPage(authenticate)
+        self.lock_page = LockPage(authenticate)
         self.tabs = QtWidgets.QTabWidget(objectName="mainTabs")
         self.live = LivePage(devices)
         self.patients = PatientsPage(factory)
+        self.devices_page = DevicesPage()
         self.tabs.addTab(self.live, "Live")
         self.tabs.addTab(self.patients, "Patients")
-        self.stack.addWidget(self.sign_in)
-        self.stack.addWidget(self.tabs)
+        self.tabs.addTab(self.devices_page, "Devices")
+        if not devices:
+            self.tabs.setCurrentWidget(self.devices_page)
+        for page in (self.sign_in, self.tabs, self.lock_page):
+            self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
         self.sign_in.signed_in.connect(self.on_signed_in)
+        self.lock_page.unlocked.connect(self.unlock)
+        self.devices_page.connected.connect(self.set_devices)
         self.statusBar().showMessage("Not signed in")
+        self.idle_timer = QtCore.QTimer(self, singleShot=True)
+        self.idle_timer.setInterval(max(1, int(idle_lock_minutes * 60_000)))
+        self.idle_timer.timeout.connect(self.lock)
+        QtWidgets.QApplication.instance().installEventFilter(self)
         self.live.start()
+
+    _ACTIVITY = (QtCore.QEvent.Type.KeyPress, QtCore.QEvent.Type.MouseButtonPress,
+                 QtCore.QEvent.Type.MouseMove, QtCore.QEvent.Type.Wheel)
+
+    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() in self._ACTIVITY and self.actor is not None and self.idle_timer.isActive():
+            self.idle_timer.start()
+        return False
 
     @QtCore.Slot(object)
     def on_signed_in(self, actor: Actor) -> None:
@@ -169,9 +231,42 @@ class MainWindow(QtWidgets.QMainWindow):
         self.patients.set_actor(actor)
         self.stack.setCurrentWidget(self.tabs)
         self.statusBar().showMessage(f"Signed in as {actor.username} ({actor.role})")
+        self.idle_timer.start()
+
+    def lock(self) -> None:
+        """Hide patient data after the idle time; never stops a recording; unlocks to the same screen."""
+        if self.actor is None:
+            return
+        self.lock_page.lock_for(self.actor.username)
+        self.patients.table.setRowCount(0)
+        self.stack.setCurrentWidget(self.lock_page)
+        self.statusBar().showMessage("Locked")
+
+    def unlock(self) -> None:
+        assert self.actor is not None
+        self.patients.refresh()
+        self.stack.setCurrentWidget(self.tabs)
+        self.statusBar().showMessage(f"Signed in as {self.actor.username} ({self.actor.role})")
+        self.idle_timer.start()
+
+    @QtCore.Slot(list)
+    def set_devices(self, devices: list[Device]) -> None:
+        """Replace the live page with one for the newly connected devices and start streaming."""
+        index = self.tabs.indexOf(self.live)
+        self.live.stop()
+        self.tabs.removeTab(index)
+        self.live.deleteLater()
+        self.live = LivePage(devices)
+        self.tabs.insertTab(index, self.live, "Live")
+        for dev in devices:
+            dev.start()
+        self.live.start()
+        self.tabs.setCurrentWidget(self.live)
+        self.devices_changed.emit(devices)
 
     def sign_out(self) -> None:
         self.actor = None
+        self.idle_timer.stop()
         self.patients.set_actor(None)
         self.stack.setCurrentWidget(self.sign_in)
         self.statusBar().showMessage("Not signed in")

@@ -46,6 +46,22 @@ def run_window(args: argparse.Namespace) -> int:
                 return authenticate(s, username, password)
 
         window = MainWindow(ws.factory, sign_in, devices, " - DEMO (simulated devices)" if args.demo else "")
+        rigs: list[object] = []
+
+        def track(new_devices: list[Device]) -> None:
+            devices.extend(new_devices)
+
+        def start_simulator() -> None:
+            from devices.simulator.rig import SimulatedRig
+
+            sim = SimulatedRig(profile="typical", reps=50).start()
+            rigs.append(sim)
+            window.devices_page.emg_port.setCurrentText(sim.emg_path)
+            window.devices_page.plate_port.setCurrentText(sim.plate_path)
+            window.devices_page.connect_devices()
+
+        window.devices_changed.connect(track)
+        window.devices_page.simulator_requested.connect(start_simulator)
         for dev in devices:
             dev.start()
         if args.demo:
@@ -66,6 +82,8 @@ def run_window(args: argparse.Namespace) -> int:
             dev.close()
         if rig is not None:
             rig.stop()
+        for sim in locals().get("rigs", []):
+            sim.stop()
         ws.close()
         if demo_dir is not None:
             demo_dir.cleanup()

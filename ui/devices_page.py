@@ -1,0 +1,100 @@
+"""Device set-up: choose the EMG amplifier and force plate ports (or the simulator) and connect.
+
+Opening a port and the handshake run on a worker thread; the result comes back to the GUI thread through a
+queued signal, so a device that does not answer never freezes the window.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6 import QtCore, QtWidgets
+from serial.tools import list_ports
+
+from devices.device import Device
+from devices.errors import DeviceError
+from devices.protocols import registry
+
+
+class DevicesPage(QtWidgets.QWidget):
+    connected = QtCore.Signal(list)  # list[Device]
+    simulator_requested = QtCore.Signal()
+    _result = QtCore.Signal(object, str)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        form = QtWidgets.QFormLayout()
+        self.emg_port = QtWidgets.QComboBox(editable=True, objectName="emgPort")
+        self.plate_port = QtWidgets.QComboBox(editable=True, objectName="platePort")
+        self.emg_protocol = QtWidgets.QComboBox(objectName="emgProtocol")
+        self.plate_protocol = QtWidgets.QComboBox(objectName="plateProtocol")
+        for combo in (self.emg_protocol, self.plate_protocol):
+            combo.addItems(registry.names())
+            combo.setCurrentText("glutelab")
+        form.addRow("EMG amplifier port", self.emg_port)
+        form.addRow("EMG protocol", self.emg_protocol)
+        form.addRow("Force plate port", self.plate_port)
+        form.addRow("Plate protocol", self.plate_protocol)
+        self.refresh_button = QtWidgets.QPushButton("Refresh ports")
+        self.connect_button = QtWidgets.QPushButton("Connect", objectName="connectButton")
+        self.simulator_button = QtWidgets.QPushButton("Use the simulator (recordings are marked SIMULATED)",
+                                                      objectName="simulatorButton")
+        self.message = QtWidgets.QLabel("", objectName="devicesMessage", wordWrap=True)
+        buttons = QtWidgets.QHBoxLayout()
+        for b in (self.refresh_button, self.connect_button, self.simulator_button):
+            buttons.addWidget(b)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(QtWidgets.QLabel("<h3>Devices</h3>Choose the ports of the EMG amplifier and the force "
+                                          "plate. Leave a port empty to use only the other device."))
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        self.refresh_button.clicked.connect(self.refresh_ports)
+        self.connect_button.clicked.connect(self.connect_devices)
+        self.simulator_button.clicked.connect(self.simulator_requested)
+        self._result.connect(self._on_result)
+        self.refresh_ports()
+
+    def refresh_ports(self) -> None:
+        ports = [p.device for p in list_ports.comports()]
+        for combo in (self.emg_port, self.plate_port):
+            current = combo.currentText()
+            combo.clear()
+            combo.addItems([""] + ports)
+            combo.setCurrentText(current)
+
+    def connect_devices(self) -> None:
+        specs = [(self.emg_port.currentText().strip(), self.emg_protocol.currentText(), "emg"),
+                 (self.plate_port.currentText().strip(), self.plate_protocol.currentText(), "plate")]
+        specs = [s for s in specs if s[0]]
+        if not specs:
+            self.message.setText("Enter at least one port, or use the simulator.")
+            return
+        self.connect_button.setEnabled(False)
+        self.message.setText("Connecting ...")
+        threading.Thread(target=self._open_all, args=(specs,), daemon=True).start()
+
+    def _open_all(self, specs: list[tuple[str, str, str]]) -> None:
+        opened: list[Device] = []
+        try:
+            for port, protocol, stream_id in specs:
+                dev = Device(port, protocol, stream_id=stream_id)
+                dev.open()
+                opened.append(dev)
+        except (DeviceError, ValueError) as exc:
+            for dev in opened:
+                dev.close()
+            self._result.emit(None, str(exc))
+            return
+        self._result.emit(opened, "")
+
+    @QtCore.Slot(object, str)
+    def _on_result(self, devices: list[Device] | None, error: str) -> None:
+        self.connect_button.setEnabled(True)
+        if devices is None:
+            self.message.setText(error)
+            return
+        self.message.setText("Connected: " + ", ".join(f"{d.info.model} on {d.port_name}" for d in devices
+                                                       if d.info is not None))
+        self.connected.emit(devices)
