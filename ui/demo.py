@@ -10,6 +10,7 @@ import datetime as dt
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.records.db import unit_of_work
+from clinic.records.models import Trial
 from clinic.records.patients import create_episode, create_patient, create_session, create_trial
 from clinic.records.security import SYSTEM, Actor, create_user
 from clinic.records.store import RecordingWriter
@@ -59,8 +60,6 @@ def seed_demo(factory: sessionmaker[Session], weeks: int = 4) -> list[tuple[str,
             profile = WEEK_PROFILES[min(week, len(WEEK_PROFILES) - 1)]
             _store_scenario(factory, trial_id, seed=100 * p_i + week, profile=profile, side=side)
             with unit_of_work(factory) as s:
-                from clinic.records.models import Trial
-
                 trial = s.get(Trial, trial_id)
                 assert trial is not None
                 result = analyze_stored_trial(s, trial)

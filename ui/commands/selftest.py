@@ -24,6 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from clinic.recorder import Recorder
     from clinic.records.db import unit_of_work
+    from clinic.records.models import Trial
     from clinic.records.patients import create_patient, start_trial
     from clinic.records.security import SYSTEM, Actor, create_user
     from clinic.session_report import build_session_report
@@ -64,8 +65,6 @@ def run(args: argparse.Namespace) -> int:
             raise RuntimeError("; ".join(recorder.errors))
         steps.append(f"recordings {ids} stored")
         with unit_of_work(ws.factory) as s:
-            from clinic.records.models import Trial
-
             trial = s.get(Trial, trial_id)
             assert trial is not None
             analysis = analyze_stored_trial(s, trial)
