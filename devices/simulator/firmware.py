@@ -51,6 +51,7 @@ class GluteLabFirmware:
         self.streaming = False
         self.seq = 0
         self.sample_index = 0
+        self._due = 0  # samples due but short of a whole frame
         self._decoder = gl.GluteLabDecoder()
 
     def _frame(self, msg_type: int, payload: bytes = b"") -> bytes:
@@ -72,13 +73,19 @@ class GluteLabFirmware:
         return bytes(out)
 
     def stream_frames(self, n_samples: int) -> list[bytes]:
+        """Whole frames only, as the reference firmware sends them: samples short of a frame wait."""
         frames = []
-        counts = self.source.take(n_samples)
-        for i in range(0, n_samples, self.samples_per_frame):
-            chunk = counts[i:i + self.samples_per_frame]
-            frames.append(gl.encode_data(self.seq, self.sample_index, chunk))
+        self._due += n_samples
+        spf = self.samples_per_frame
+        n_frames = self._due // spf
+        if not n_frames:
+            return frames
+        self._due -= n_frames * spf
+        counts = self.source.take(n_frames * spf)
+        for i in range(n_frames):
+            frames.append(gl.encode_data(self.seq, self.sample_index, counts[i * spf:(i + 1) * spf]))
             self.seq = (self.seq + 1) & 0xFFFF
-            self.sample_index += len(chunk)
+            self.sample_index += spf
         return frames
 
     def stream(self, n_samples: int) -> bytes:
