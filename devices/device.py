@@ -60,10 +60,14 @@ class Device:
         except (serial.SerialException, OSError, ValueError) as exc:
             raise PortError(self.port_name, str(exc)) from exc
 
-    def open(self) -> DeviceInfo:
+    def open(self, handshake_timeout_s: float | None = None) -> DeviceInfo:
+        """Open the port and shake hands; ``PortError`` / ``HandshakeError`` say what went wrong and where."""
         self._port = self._open_port()
         try:
-            self.info = self.driver.handshake(self._port)
+            if handshake_timeout_s is None:
+                self.info = self.driver.handshake(self._port)
+            else:
+                self.info = self.driver.handshake(self._port, timeout_s=handshake_timeout_s)
         except DeviceError:
             self._port.close()
             raise

@@ -20,12 +20,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--emg", metavar="PORT[:protocol]", help="EMG amplifier port, e.g. /dev/ttyACM0:glutelab")
     p.add_argument("--plate", metavar="PORT[:protocol]", help="force plate port")
     p.add_argument("--seconds", type=float, default=10.0)
-    p.add_argument("--patient", required=True, metavar="MRN")
+    p.add_argument("--patient", metavar="MRN", help="required to record")
+    p.add_argument("--list-ports", action="store_true",
+                   help="list the serial ports (description, serial number, USB VID:PID, recognised adapter) "
+                        "and exit")
+    p.add_argument("--json", action="store_true", help="with --list-ports: one JSON array")
     p.add_argument("--exercise", choices=EXERCISES, default="cook_hip_lift")
     p.add_argument("--side", choices=("left", "right", "both"), default="left")
 
 
+def _list_ports(as_json: bool) -> int:
+    from devices.transport.ports import available_ports
+
+    ports = available_ports()
+    if as_json:
+        print(json.dumps([p.as_dict() for p in ports]))
+    elif not ports:
+        print("no serial ports found (is the device plugged in and its driver loaded?)")
+    else:
+        for port in ports:
+            print(port.line())
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.list_ports:
+        return _list_ports(args.json)
+    if not args.patient:
+        raise UserError("give the patient to record: --patient MRN")
     if not args.emg and not args.plate:
         raise UserError("give at least one device: --emg PORT and/or --plate PORT")
     ws = open_workstation(args, sign_in=True)
