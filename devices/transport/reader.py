@@ -92,6 +92,8 @@ class SerialReader:
 
     def _handle_disconnect(self, exc: Exception) -> None:
         name = self.port.port
+        self.stats.samples_per_s = 0.0
+        self._rate_t0, self._rate_samples = time.monotonic(), 0
         self.on_state("disconnected", f"{name} disconnected ({exc}); the data so far is kept, waiting for it")
         try:
             self.port.close()
