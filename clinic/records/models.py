@@ -104,6 +104,10 @@ class Patient(Versioned, Base):
     __mapper_args__ = {"version_id_col": Versioned.version}
     __table_args__ = (
         CheckConstraint("length(trim(family_name)) > 0", name="family_name_not_empty"),
+        CheckConstraint("length(trim(given_name)) > 0", name="given_name_not_empty"),
+        CheckConstraint("length(trim(mrn)) > 0", name="mrn_not_empty"),
+        CheckConstraint("sex IN ('female','male','other','unknown')", name="sex"),
+        CheckConstraint("birth_date >= '1900-01-01'", name="birth_date_plausible"),
         Index("ix_patients_name_search", "family_name_fold", "given_name_fold"),
     )
     family_name_fold: Mapped[str] = mapped_column(String(100), default="")
@@ -128,7 +132,11 @@ class Episode(Versioned, Base):
     sessions: Mapped[list[Session]] = relationship(back_populates="episode", cascade="all, delete-orphan",
                                                    order_by="Session.started_at")
     __mapper_args__ = {"version_id_col": Versioned.version}
-    __table_args__ = (CheckConstraint("status IN ('active','discharged','cancelled')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('active','discharged','cancelled')", name="status"),
+        CheckConstraint("length(trim(reason)) > 0", name="reason_not_empty"),
+        CheckConstraint("discharge_date IS NULL OR discharge_date >= start_date", name="discharge_after_start"),
+    )
 
     def week_of(self, when: dt.datetime | dt.date) -> int:
         """Episode week N covers days [7(N-1), 7N) from the start date."""
@@ -148,10 +156,13 @@ class Session(Versioned, Base):
     episode: Mapped[Episode] = relationship(back_populates="sessions")
     trials: Mapped[list[Trial]] = relationship(back_populates="session", cascade="all, delete-orphan",
                                                order_by="Trial.id")
+    calibrations: Mapped[list[Calibration]] = relationship(back_populates="session", cascade="all, delete-orphan",
+                                                           order_by="Calibration.id")
     __mapper_args__ = {"version_id_col": Versioned.version}
     __table_args__ = (
         CheckConstraint("pain_score IS NULL OR (pain_score >= 0 AND pain_score <= 10)", name="pain_range"),
         CheckConstraint("length(notes) <= 20000", name="notes_length"),
+        Index("ix_sessions_episode_started", "episode_id", "started_at"),
     )
 
     @property
@@ -173,6 +184,12 @@ class Trial(Base):
     recordings: Mapped[list[Recording]] = relationship(back_populates="trial", cascade="all, delete-orphan")
     rep_results: Mapped[list[RepResult]] = relationship(back_populates="trial", cascade="all, delete-orphan",
                                                         order_by="RepResult.rep")
+    __table_args__ = (
+        CheckConstraint("side IN ('left','right','both')", name="side"),
+        CheckConstraint("sets >= 1 AND sets <= 20", name="sets_range"),
+        CheckConstraint("reps >= 1 AND reps <= 100", name="reps_range"),
+        CheckConstraint("hold_target_s >= 0 AND hold_target_s <= 600", name="hold_range"),
+    )
 
 
 class RepResult(Base):
@@ -187,6 +204,7 @@ class RepResult(Base):
     hold_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     trial: Mapped[Trial] = relationship(back_populates="rep_results")
+    __table_args__ = (CheckConstraint("rep >= 1", name="rep_positive"),)
 
 
 class Recording(Base):
@@ -212,6 +230,29 @@ class Recording(Base):
                                                         order_by="RecordingChunk.seq")
     __table_args__ = (
         CheckConstraint("status IN ('recording','complete','interrupted','recovered')", name="status"),
+        CheckConstraint("sample_rate_hz > 0", name="rate_positive"),
+        Index("ix_recordings_status", "status"),
+    )
+
+
+class Calibration(Base):
+    """Per muscle of a session: resting baseline and MVC (for %MVC), where the electrodes sat, which device."""
+
+    __tablename__ = "calibrations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    muscle: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(64), default="")
+    baseline_uv: Mapped[float] = mapped_column(Float)
+    mvc_uv: Mapped[float | None] = mapped_column(Float, nullable=True)
+    electrode_map: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    device: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    session: Mapped[Session] = relationship(back_populates="calibrations")
+    __table_args__ = (
+        CheckConstraint("length(trim(muscle)) > 0", name="muscle_not_empty"),
+        CheckConstraint("baseline_uv >= 0", name="baseline_not_negative"),
+        CheckConstraint("mvc_uv IS NULL OR mvc_uv > 0", name="mvc_positive"),
     )
 
 

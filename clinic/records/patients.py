@@ -38,23 +38,66 @@ def _require_text(field: str, value: str, max_len: int) -> str:
     return value
 
 
+def check_birth_date(birth_date: object) -> dt.date:
+    if isinstance(birth_date, dt.datetime) or not isinstance(birth_date, dt.date):
+        raise ValidationError(f"date of birth must be a date (YYYY-MM-DD), not {birth_date!r}")
+    if birth_date > dt.date.today() or birth_date.year < 1900:
+        raise ValidationError(f"date of birth {birth_date} is not a plausible date (1900 to today)")
+    return birth_date
+
+
+def check_date(field: str, value: object) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise ValidationError(f"{field} must be a date (YYYY-MM-DD), not {value!r}")
+    if not 1900 <= value.year <= 2200:
+        raise ValidationError(f"{field} {value} is not a plausible date")
+    return value
+
+
+def check_time(field: str, value: object) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise ValidationError(f"{field} must be a date and time, not {value!r}")
+    if value.tzinfo is None:
+        raise ValidationError(f"{field} must carry its time zone (times are stored in UTC)")
+    return value
+
+
+def check_sex(sex: str) -> str:
+    if sex not in SEXES:
+        raise ValidationError(f"sex must be one of {', '.join(SEXES)}, not {sex!r}")
+    return sex
+
+
+def check_mrn_free(s: Session, mrn: str, patient_id: int | None = None) -> str:
+    mrn = _require_text("MRN", mrn, 64)
+    other = s.scalar(select(Patient.id).where(Patient.mrn == mrn))
+    if other is not None and other != patient_id:
+        raise ValidationError(f"MRN {mrn} is already used by another patient")
+    return mrn
+
+
+def check_contact(contact: str) -> str:
+    contact = (contact or "").strip()
+    if len(contact) > 500:
+        raise ValidationError("contact is longer than 500 characters")
+    return contact
+
+
 def create_patient(s: Session, actor: Actor, mrn: str, family_name: str, given_name: str,
                    birth_date: dt.date, sex: str = "unknown", contact: str = "",
-                   consent_given: bool = False) -> Patient:
+                   consent_given: bool = False, consent_at: dt.datetime | None = None) -> Patient:
     actor.require("create")
-    mrn = _require_text("MRN", mrn, 64)
+    mrn = check_mrn_free(s, mrn)
     family = _require_text("family name", family_name, 100)
     given = _require_text("given name", given_name, 100)
-    if not isinstance(birth_date, dt.date) or birth_date > dt.date.today() or birth_date.year < 1900:
-        raise ValidationError(f"date of birth {birth_date} is not a plausible date")
-    if sex not in SEXES:
-        raise ValidationError(f"sex must be one of {', '.join(SEXES)}")
-    if s.scalar(select(Patient.id).where(Patient.mrn == mrn)) is not None:
-        raise ValidationError(f"MRN {mrn} is already used by another patient")
+    birth_date = check_birth_date(birth_date)
+    sex = check_sex(sex)
+    if consent_at is not None:
+        check_time("consent time", consent_at)
     p = Patient(mrn=mrn, family_name=family, given_name=given, family_name_fold=fold(family),
-                given_name_fold=fold(given), birth_date=birth_date, sex=sex, contact=contact[:500],
+                given_name_fold=fold(given), birth_date=birth_date, sex=sex, contact=check_contact(contact),
                 consent_given=consent_given,
-                consent_at=dt.datetime.now(dt.UTC) if consent_given else None)
+                consent_at=(consent_at or dt.datetime.now(dt.UTC)) if consent_given else None)
     s.add(p)
     s.flush()
     record_event(s, actor.username, "create", "patient", p.id)
@@ -73,8 +116,11 @@ def get_patient(s: Session, actor: Actor, patient_id: int) -> Patient:
 def search_patients(s: Session, actor: Actor, prefix: str, limit: int = 50) -> list[Patient]:
     actor.require("read")
     key = fold(prefix)
-    q = select(Patient).where(Patient.family_name_fold.startswith(key, autoescape=True)) \
-        .order_by(Patient.family_name_fold, Patient.given_name_fold).limit(limit)
+    cond = Patient.family_name_fold.startswith(key, autoescape=True)
+    if key and s.get_bind().dialect.name == "sqlite":
+        # LIKE ... ESCAPE cannot use an index in SQLite; a binary range on the folded key can (same rows).
+        cond = cond & (Patient.family_name_fold >= key) & (Patient.family_name_fold < key[:-1] + chr(ord(key[-1]) + 1))
+    q = select(Patient).where(cond).order_by(Patient.family_name_fold, Patient.given_name_fold).limit(limit)
     found = list(s.scalars(q))
     record_event(s, actor.username, "search", "patient", "", f"{len(found)} results")
     return found
@@ -83,22 +129,35 @@ def search_patients(s: Session, actor: Actor, prefix: str, limit: int = 50) -> l
 def create_episode(s: Session, actor: Actor, patient: Patient, reason: str, start_date: dt.date,
                    goals: str = "") -> Episode:
     actor.require("create")
-    ep = Episode(patient=patient, reason=_require_text("referral reason", reason, 500), start_date=start_date,
-                 goals=goals)
+    if len(goals) > MAX_NOTES:
+        raise ValidationError(f"goals are longer than {MAX_NOTES} characters")
+    ep = Episode(patient=patient, reason=_require_text("referral reason", reason, 500),
+                 start_date=check_date("episode start", start_date), goals=goals)
     s.add(ep)
     s.flush()
     record_event(s, actor.username, "create", "episode", ep.id)
     return ep
 
 
+def check_pain(pain_score: object) -> int | None:
+    if pain_score is not None and not (isinstance(pain_score, int) and not isinstance(pain_score, bool)
+                                       and 0 <= pain_score <= 10):
+        raise ValidationError(f"pain score must be a whole number from 0 to 10, not {pain_score!r}")
+    return pain_score  # type: ignore[return-value]
+
+
+def check_notes(notes: str) -> str:
+    if len(notes) > MAX_NOTES:
+        raise ValidationError(f"notes are longer than {MAX_NOTES} characters ({len(notes)})")
+    return notes
+
+
 def create_session(s: Session, actor: Actor, episode: Episode, started_at: dt.datetime | None = None,
                    pain_score: int | None = None, notes: str = "") -> VisitSession:
     actor.require("create")
-    if pain_score is not None and not (isinstance(pain_score, int) and 0 <= pain_score <= 10):
-        raise ValidationError(f"pain score must be a whole number from 0 to 10, not {pain_score!r}")
-    if len(notes) > MAX_NOTES:
-        raise ValidationError(f"notes are longer than {MAX_NOTES} characters")
-    started_at = started_at or dt.datetime.now(dt.UTC)
+    check_pain(pain_score)
+    check_notes(notes)
+    started_at = check_time("session start", started_at or dt.datetime.now(dt.UTC))
     if started_at.date() < episode.start_date:
         raise ValidationError("a session cannot start before its episode")
     vs = VisitSession(episode=episode, started_at=started_at, pain_score=pain_score, notes=notes,
@@ -116,6 +175,12 @@ def create_trial(s: Session, actor: Actor, session: VisitSession, exercise: str,
         raise ValidationError(f"exercise must be one of {', '.join(EXERCISES)}")
     if side not in ("left", "right", "both"):
         raise ValidationError("side must be left, right or both")
+    if not (isinstance(reps, int) and 1 <= reps <= 100):
+        raise ValidationError(f"reps must be a whole number from 1 to 100, not {reps!r}")
+    if not (isinstance(sets, int) and 1 <= sets <= 20):
+        raise ValidationError(f"sets must be a whole number from 1 to 20, not {sets!r}")
+    if not 0 <= hold_target_s <= 600:
+        raise ValidationError(f"hold target must be 0 to 600 s, not {hold_target_s!r}")
     t = Trial(session=session, exercise=exercise, side=side, reps=reps, sets=sets, hold_target_s=hold_target_s)
     s.add(t)
     s.flush()

@@ -1,0 +1,129 @@
+"""Changes to existing records, guarded by an optimistic version check.
+
+Two workstations may open the same patient or session. Each row carries a version number that every UPDATE
+checks and increments (``version_id_col``), so the second save finds the row changed and gets a
+``ConflictError`` instead of silently overwriting; the caller rolls back, reloads and re-applies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from clinic.records.audit import record_event
+from clinic.records.models import EPISODE_STATUSES, Episode, Patient
+from clinic.records.models import Session as VisitSession
+from clinic.records.patients import (
+    MAX_NOTES,
+    ValidationError,
+    _require_text,
+    check_birth_date,
+    check_contact,
+    check_date,
+    check_mrn_free,
+    check_notes,
+    check_pain,
+    check_sex,
+    fold,
+)
+from clinic.records.security import Actor
+
+
+class ConflictError(RuntimeError):
+    """Someone else saved the same record first; reload it and make the change again."""
+
+
+def save(s: Session, label: str) -> None:
+    """Flush pending changes; a stale version becomes a clear ``ConflictError``."""
+    try:
+        s.flush()
+    except StaleDataError as exc:
+        raise ConflictError(f"{label} was changed by another workstation since you opened it. Your change was "
+                            "not saved: reload it and make your change again.") from exc
+
+
+PATIENT_FIELDS = ("mrn", "family_name", "given_name", "birth_date", "sex", "contact", "consent_given",
+                  "body_mass_kg")
+
+
+def update_patient(s: Session, actor: Actor, patient: Patient, **changes: Any) -> Patient:
+    actor.require("change")
+    unknown = set(changes) - set(PATIENT_FIELDS)
+    if unknown:
+        raise ValidationError(f"cannot change {', '.join(sorted(unknown))} of a patient")
+    if "mrn" in changes:
+        changes["mrn"] = check_mrn_free(s, changes["mrn"], patient.id)
+    for field in ("family_name", "given_name"):
+        if field in changes:
+            changes[field] = _require_text(field.replace("_", " "), changes[field], 100)
+            setattr(patient, f"{field}_fold", fold(changes[field]))
+    if "birth_date" in changes:
+        check_birth_date(changes["birth_date"])
+    if "sex" in changes:
+        check_sex(changes["sex"])
+    if "contact" in changes:
+        changes["contact"] = check_contact(changes["contact"])
+    if "body_mass_kg" in changes and changes["body_mass_kg"] is not None \
+            and not 10 <= float(changes["body_mass_kg"]) <= 400:
+        raise ValidationError(f"body mass must be 10 to 400 kg, not {changes['body_mass_kg']!r}")
+    if changes.get("consent_given") and not patient.consent_given:
+        patient.consent_at = dt.datetime.now(dt.UTC)
+    elif changes.get("consent_given") is False:
+        patient.consent_at = None
+    for field, value in changes.items():
+        setattr(patient, field, value)
+    save(s, f"Patient {patient.mrn}")
+    record_event(s, actor.username, "change", "patient", patient.id, ",".join(sorted(changes)))
+    return patient
+
+
+def update_session(s: Session, actor: Actor, visit: VisitSession, *, pain_score: Any = ...,
+                   notes: Any = ..., body_mass_kg: Any = ...) -> VisitSession:
+    actor.require("change")
+    changed = []
+    if pain_score is not ...:
+        visit.pain_score = check_pain(pain_score)
+        changed.append("pain_score")
+    if notes is not ...:
+        visit.notes = check_notes(notes)
+        changed.append("notes")
+    if body_mass_kg is not ...:
+        visit.body_mass_kg = body_mass_kg
+        changed.append("body_mass_kg")
+    save(s, f"Session {visit.id}")
+    record_event(s, actor.username, "change", "session", visit.id, ",".join(changed))
+    return visit
+
+
+def update_episode(s: Session, actor: Actor, episode: Episode, *, reason: str | None = None,
+                   goals: str | None = None, status: str | None = None, discharge_date: dt.date | None = None,
+                   discharge_summary: str | None = None) -> Episode:
+    """Edit an episode; discharging sets the status, the date (not before the start) and a summary."""
+    actor.require("change")
+    if reason is not None:
+        episode.reason = _require_text("referral reason", reason, 500)
+    for field, value in (("goals", goals), ("discharge summary", discharge_summary)):
+        if value is not None and len(value) > MAX_NOTES:
+            raise ValidationError(f"{field} is longer than {MAX_NOTES} characters")
+    if goals is not None:
+        episode.goals = goals
+    if discharge_summary is not None:
+        episode.discharge_summary = discharge_summary
+    if status is not None:
+        if status not in EPISODE_STATUSES:
+            raise ValidationError(f"status must be one of {', '.join(EPISODE_STATUSES)}, not {status!r}")
+        episode.status = status
+    if discharge_date is not None:
+        check_date("discharge date", discharge_date)
+        if discharge_date < episode.start_date:
+            raise ValidationError(f"discharge date {discharge_date} is before the episode start "
+                                  f"{episode.start_date}")
+        episode.discharge_date = discharge_date
+    if episode.status == "discharged" and episode.discharge_date is None:
+        raise ValidationError("a discharged episode needs its discharge date")
+    save(s, f"Episode {episode.id}")
+    record_event(s, actor.username, "change", "episode", episode.id, f"status={episode.status}")
+    return episode
