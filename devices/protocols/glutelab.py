@@ -15,7 +15,7 @@ import binascii
 import json
 import struct
 import time
-from dataclasses import asdict
+from dataclasses import asdict, fields
 
 import numpy as np
 
@@ -66,7 +66,12 @@ def info_to_payload(info: DeviceInfo) -> bytes:
 
 
 def info_from_payload(payload: bytes) -> DeviceInfo:
+    """Parse an INFO reply; fields this host does not know (from newer firmware) are ignored."""
     d = json.loads(payload.decode("utf-8"))
+    if not isinstance(d, dict):
+        raise ValueError("the info reply is not a JSON object")
+    known = {f.name for f in fields(DeviceInfo)}
+    d = {k: v for k, v in d.items() if k in known}
     for key in ("channel_names", "scale", "offset"):
         d[key] = tuple(d.get(key, ()))
     d["protocol"] = "glutelab"

@@ -140,3 +140,12 @@ def test_c_parser_and_python_decoder_agree_on_a_damaged_stream(harness: Path) ->
     assert [(t, p.hex()) for t, p in result.messages] == \
         [(g["type"], g["payload_hex"]) for g in expected if g["type"] != gl.MSG_DATA]
     assert [b.counts.ravel().tolist() for b in result.blocks] == [g["samples"] for g in expected if "samples" in g]
+
+
+def test_info_reply_ignores_fields_from_newer_firmware() -> None:
+    payload = json.dumps({"kind": "emg", "model": "M", "serial": "S", "firmware": "2.0", "sample_rate_hz": 1000,
+                          "channel_names": ["a"], "units": "uV", "scale": [0.5], "battery_pct": 80}).encode()
+    info = gl.info_from_payload(payload)
+    assert info.protocol == "glutelab" and info.scale == (0.5,) and info.offset == (0.0,)
+    with pytest.raises(ValueError):
+        gl.info_from_payload(b"[1, 2]")
