@@ -69,7 +69,7 @@ def test_cyton_drops_are_counted_from_the_sample_counter() -> None:
 
 @pytest.mark.parametrize("protocol", ["glutelab", "cyton"])
 def test_corrupted_bytes_are_counted_and_the_stream_resumes(protocol: str) -> None:
-    plan = FaultPlan(corrupt_rate=2e-4, seed=11)
+    plan = FaultPlan(corrupt_rate=5e-4, seed=11)
     if protocol == "cyton":
         server = PtyServer(CytonFirmware(LoopingSource(RAMP[:256, :1].repeat(8, axis=1))), speed=20.0, faults=plan)
     else:
