@@ -21,5 +21,5 @@ def export_recording_csv(s: Session, recording_id: int, path: str | Path) -> Pat
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(comments)
         fh.write(header + "\n")
-        np.savetxt(fh, np.column_stack([t, values]), delimiter=",", fmt="%.6g")
+        np.savetxt(fh, np.column_stack([t, values]), delimiter=",", fmt="%.9g")
     return path

@@ -181,7 +181,8 @@ class Trial(Base):
     hold_target_s: Mapped[float] = mapped_column(Float, default=6.0)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     session: Mapped[Session] = relationship(back_populates="trials")
-    recordings: Mapped[list[Recording]] = relationship(back_populates="trial", cascade="all, delete-orphan")
+    recordings: Mapped[list[Recording]] = relationship(back_populates="trial", cascade="all, delete-orphan",
+                                                       order_by="Recording.id")
     rep_results: Mapped[list[RepResult]] = relationship(back_populates="trial", cascade="all, delete-orphan",
                                                         order_by="RepResult.rep")
     __table_args__ = (

@@ -1,0 +1,56 @@
+"""Exports with the permission check and the audit entry in one place (window and command line alike).
+
+One file per recording (CSV, EDF+/BDF+, or C3D with the plate resampled into each EMG file) and one FHIR
+Bundle per patient. Every file written is an ``export`` event in the audit trail.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from clinic.records.audit import record_event
+from clinic.records.export_c3d import c3d_groups, export_recording_c3d
+from clinic.records.export_csv import export_recording_csv
+from clinic.records.export_edf import export_recording_edf
+from clinic.records.export_fhir import export_patient_fhir
+from clinic.records.models import Session as VisitSession
+from clinic.records.patients import find_patient_by_mrn
+from clinic.records.security import Actor
+
+RECORDING_FORMATS = ("csv", "edf", "c3d")
+
+
+def export_session(s: Session, actor: Actor, session_id: int, fmt: str, out_dir: str | Path) -> list[Path]:
+    actor.require("export")
+    if fmt not in RECORDING_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(RECORDING_FORMATS)}, not {fmt!r}")
+    visit = s.get(VisitSession, session_id)
+    if visit is None:
+        raise KeyError(f"no session {session_id}")
+    mrn = visit.episode.patient.mrn
+    written: list[Path] = []
+    for trial in visit.trials:
+        stem = f"{Path(out_dir)}/session{visit.id}-trial{trial.id}-{trial.exercise}"
+        if fmt == "c3d":
+            for main, plates in c3d_groups(trial.recordings):
+                written.append(export_recording_c3d(s, main, f"{stem}-rec{main}.c3d", plates))
+                record_event(s, actor.username, "export", "recording", main, "c3d")
+            continue
+        for rec in trial.recordings:
+            path = f"{stem}-{rec.kind}-rec{rec.id}.{fmt}"
+            if fmt == "csv":
+                written.append(export_recording_csv(s, rec.id, path))
+            else:
+                written.append(export_recording_edf(s, rec.id, path, patient_code=mrn))
+            record_event(s, actor.username, "export", "recording", rec.id, fmt)
+    return written
+
+
+def export_patient(s: Session, actor: Actor, mrn: str, out_dir: str | Path) -> Path:
+    actor.require("export")
+    patient = find_patient_by_mrn(s, actor, mrn)
+    path = export_patient_fhir(patient, Path(out_dir) / f"patient-{patient.id}-fhir.json")
+    record_event(s, actor.username, "export", "patient", patient.id, "fhir")
+    return path

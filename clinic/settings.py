@@ -1,0 +1,85 @@
+"""Workstation settings kept in ``settings.json`` of the data dir (``--data-dir`` moves them with the rest).
+
+Small, typed and forgiving: unknown keys from a newer version are kept, a missing or damaged file gives the
+defaults (and is rewritten on the next save), and values are checked so the UI can show a clear message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(ValueError):
+    """A setting value out of its range; the message names the setting and the range."""
+
+
+@dataclass
+class Settings:
+    idle_lock_minutes: float = 5.0  # the workstation locks (hides patient data) after this idle time; 0 = never
+    mains_hz: int = 50  # local mains frequency for the notch filter
+    language: str = "en"
+    last_port_emg: str = ""
+    last_port_plate: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept as they were
+
+    def validate(self) -> Settings:
+        if not 0 <= float(self.idle_lock_minutes) <= 240:
+            raise SettingsError(f"idle_lock_minutes must be 0 (never) to 240, not {self.idle_lock_minutes!r}")
+        if self.mains_hz not in (50, 60):
+            raise SettingsError(f"mains_hz must be 50 or 60, not {self.mains_hz!r}")
+        return self
+
+    @property
+    def idle_lock_seconds(self) -> float | None:
+        return None if not self.idle_lock_minutes else float(self.idle_lock_minutes) * 60.0
+
+
+def load(path: str | os.PathLike[str]) -> Settings:
+    """The settings in ``path``; defaults for anything missing, damaged or out of range."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Settings()
+    if not isinstance(raw, dict):
+        return Settings()
+    known = {f.name for f in fields(Settings)} - {"extra"}
+    values = {k: v for k, v in raw.items() if k in known}
+    extra = {k: v for k, v in raw.items() if k not in known}
+    defaults = Settings()
+    try:
+        return Settings(**values, extra=extra).validate()
+    except (SettingsError, TypeError, ValueError):
+        ok = {}
+        for key, value in values.items():  # keep the good values, drop only the bad ones
+            try:
+                Settings(**{key: value}).validate()
+                ok[key] = value
+            except (SettingsError, TypeError, ValueError):
+                continue
+        return Settings(**{**asdict(defaults), **ok, "extra": extra})
+
+
+def save(path: str | os.PathLike[str], settings: Settings) -> None:
+    """Validate and write atomically (a crash never leaves half a file)."""
+    settings.validate()
+    data = {k: v for k, v in asdict(settings).items() if k != "extra"}
+    data = {**settings.extra, **data}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def update(path: str | os.PathLike[str], **changes: Any) -> Settings:
+    current = load(path)
+    for key, value in changes.items():
+        if key not in {f.name for f in fields(Settings)} or key == "extra":
+            raise SettingsError(f"unknown setting {key!r}")
+        setattr(current, key, value)
+    save(path, current)
+    return current
