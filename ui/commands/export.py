@@ -1,41 +1,48 @@
-"""`glutelab export`: write a session's recordings as files other tools open."""
+"""`glutelab export`: a session's recordings as files other tools open (one file per recording), or one
+patient as a FHIR R4 Bundle. The permission check and the audit entries live in clinic.records.exports."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from clinic.records.audit import record_event
 from clinic.records.db import unit_of_work
-from clinic.records.export_csv import export_recording_csv
-from clinic.records.models import Session as VisitSession
+from clinic.records.exports import RECORDING_FORMATS, export_patient, export_session
 from ui.commands._common import open_workstation, subparser
 from ui.context import UserError
 
-FORMATS = ("csv",)
-
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = subparser(sub, "export", "export a session's recordings (one file per recording)", needs_user=True)
-    p.add_argument("--session", type=int, required=True)
-    p.add_argument("--format", choices=FORMATS, default="csv")
+    p = subparser(sub, "export", "export a session's recordings (one file per recording) or a patient (FHIR)",
+                  needs_user=True)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--session", type=int, help="session id: its recordings as csv, edf or c3d")
+    what.add_argument("--patient", metavar="MRN", help="patient MRN: a FHIR R4 Bundle (--format fhir)")
+    p.add_argument("--format", choices=(*RECORDING_FORMATS, "fhir"), default=None,
+                   help="csv|edf|c3d for --session (default csv), fhir for --patient")
     p.add_argument("--out-dir", help="folder (default: exports/ in the data dir)")
 
 
 def run(args: argparse.Namespace) -> int:
+    fmt = args.format or ("fhir" if args.patient else "csv")
+    if args.patient and fmt != "fhir":
+        raise UserError("a patient exports as --format fhir")
+    if args.session is not None and fmt == "fhir":
+        raise UserError("a session exports as --format csv, edf or c3d")
     ws = open_workstation(args, sign_in=True)
     assert ws.actor is not None
-    ws.actor.require("export")
     out_dir = args.out_dir or ws.data_dir.exports
-    written = []
-    with unit_of_work(ws.factory) as s:
-        visit = s.get(VisitSession, args.session)
-        if visit is None:
-            raise UserError(f"no session {args.session}")
-        for trial in visit.trials:
-            for rec in trial.recordings:
-                path = f"{out_dir}/session{visit.id}-trial{trial.id}-{rec.kind}-rec{rec.id}.{args.format}"
-                written.append(str(export_recording_csv(s, rec.id, path)))
-                record_event(s, ws.actor.username, "export", "recording", rec.id, args.format)
-    print(json.dumps({"files": written}))
+    try:
+        with unit_of_work(ws.factory) as s:
+            if args.patient:
+                written = [export_patient(s, ws.actor, args.patient, out_dir)]
+            else:
+                written = export_session(s, ws.actor, args.session, fmt, out_dir)
+    except PermissionError as exc:
+        raise UserError(str(exc)) from exc
+    except (KeyError, ValueError) as exc:
+        raise UserError(str(exc).strip("'\"")) from exc
+    finally:
+        ws.close()
+    print(json.dumps({"files": [str(p) for p in written]}))
     return 0

@@ -1,0 +1,101 @@
+"""Migrations on both backends: a database created by revision 0001 with data in it upgrades to head with
+nothing lost; a PostgreSQL schema at another revision makes a workstation refuse to start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from clinic.records import db as records_db
+from clinic.records.db import SchemaMismatch, current_revision, head_revision, prepare, upgrade
+
+ROWS_0001 = [
+    "INSERT INTO users (id, username, display_name, role, password_hash, active, created_at) VALUES "
+    "(1, 'physio', 'Physio', 'physiotherapist', '$argon2id$x', true, '2026-01-01 08:00:00')",
+    "INSERT INTO patients (id, mrn, family_name, given_name, birth_date, sex, contact, consent_given, consent_at, "
+    "body_mass_kg, created_at, family_name_fold, given_name_fold, version) VALUES (1, 'OLD1', 'Öld', 'Ann', "
+    "'1950-04-03', 'female', 'tel 1', true, '2026-01-01 08:00:00', 71.5, '2026-01-01 08:00:00', 'old', 'ann', 4)",
+    "INSERT INTO episodes (id, patient_id, reason, start_date, goals, status, discharge_date, discharge_summary, "
+    "version) VALUES (1, 1, 'LBP', '2026-01-05', 'bridge', 'active', NULL, '', 1)",
+    "INSERT INTO sessions (id, episode_id, clinician_id, started_at, pain_score, notes, body_mass_kg, version) "
+    "VALUES (1, 1, 1, '2026-01-12 09:30:00', 6, 'first visit', 70.9, 2)",
+    "INSERT INTO trials (id, session_id, exercise, side, sets, reps, hold_target_s, summary) VALUES "
+    "(1, 1, 'glute_bridge', 'left', 1, 8, 6.0, '{\"ok\": true}')",
+    "INSERT INTO rep_results (id, trial_id, rep, glute_first, glute_lead_hamstrings_ms, glute_lead_erector_ms, "
+    "glute_pct_mvc, hold_s, metrics) VALUES (1, 1, 1, true, 42.5, 12.0, 33.3, 5.9, '{}')",
+    "INSERT INTO recordings (id, trial_id, kind, device, sample_rate_hz, channel_names, scale, \"offset\", units, "
+    "simulated, status, started_at, start_offset_s, n_samples, workstation, heartbeat_at) VALUES (1, 1, 'emg', "
+    "'{}', 1000.0, '[\"a\"]', '[0.1]', '[0.0]', 'uV', false, 'complete', '2026-01-12 09:31:00', 0.0, 3, 'ws1', "
+    "NULL)",
+    "INSERT INTO recording_chunks (id, recording_id, seq, first_sample, n_samples, dtype, codec, data, sha256) "
+    "VALUES (1, 1, 0, 0, 3, '<i2', 'delta-zlib', BLOB, 'abc')",
+    "INSERT INTO audit_events (id, at, username, action, entity, entity_id, detail, workstation) VALUES "
+    "(1, '2026-01-12 09:31:00', 'physio', 'create', 'patient', '1', '', 'ws1')",
+]
+
+CHECK = {
+    "patients": "SELECT mrn, family_name, birth_date, body_mass_kg, version FROM patients",
+    "episodes": "SELECT reason, goals, status FROM episodes",
+    "sessions": "SELECT pain_score, notes, body_mass_kg, version FROM sessions",
+    "trials": "SELECT exercise, reps, hold_target_s FROM trials",
+    "rep_results": "SELECT glute_first, glute_lead_hamstrings_ms, glute_pct_mvc FROM rep_results",
+    "recordings": "SELECT kind, status, n_samples, workstation FROM recordings",
+    "recording_chunks": "SELECT seq, n_samples, data, sha256 FROM recording_chunks",
+    "audit_events": "SELECT username, action, entity FROM audit_events",
+    "users": "SELECT username, role FROM users",
+}
+
+
+def test_upgrade_from_0001_keeps_every_row(db_url):
+    engine = records_db.make_engine(db_url)
+    try:
+        upgrade(engine, "0001")
+        assert current_revision(engine) == "0001"
+        blob = "X'00ff10'" if engine.dialect.name == "sqlite" else "'\\x00ff10'::bytea"
+        with engine.begin() as conn:
+            for stmt in ROWS_0001:
+                conn.execute(text(stmt.replace("BLOB", blob)))
+            before = {t: [tuple(r) for r in conn.execute(text(q))] for t, q in CHECK.items()}
+        assert all(before.values())
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        with engine.connect() as conn:
+            after = {t: [tuple(r) for r in conn.execute(text(q))] for t, q in CHECK.items()}
+            assert "calibrations" in inspect(conn).get_table_names()
+            idx = {i["name"] for i in inspect(conn).get_indexes("patients")}
+            assert "ix_patients_name_search" in idx
+        assert after == before
+        assert after["recording_chunks"][0][2] == b"\x00\xff\x10"
+        if engine.dialect.name == "sqlite":  # a copy of the old database was taken before migrating
+            path = Path(engine.url.database)
+            assert path.with_suffix(f".before-{head_revision()}.sqlite3").exists()
+        with pytest.raises(Exception, match="append-only"), engine.begin() as conn:  # triggers survived
+            conn.execute(text("DELETE FROM audit_events"))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_postgres_workstation_refuses_a_schema_of_another_revision(db_url):
+    engine = records_db.make_engine(db_url)
+    try:
+        upgrade(engine, "0001")
+        with pytest.raises(SchemaMismatch, match=r"revision 0001.*needs 00\d\d.*glutelab db upgrade"):
+            prepare(engine)
+        assert current_revision(engine) == "0001"  # nothing migrated behind the administrator's back
+        upgrade(engine)
+        prepare(engine)  # same revision: starts
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_migrates_itself_at_start(tmp_path):
+    engine = records_db.make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    try:
+        upgrade(engine, "0001")
+        prepare(engine)
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
