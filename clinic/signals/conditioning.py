@@ -1,15 +1,16 @@
 """EMG conditioning: band-pass + mains notch (one SOS cascade), rectification and envelopes.
 
 Offline functions are zero-phase (``sosfiltfilt``) for stored recordings; ``StreamingConditioner`` carries
-filter state block to block for the live view. All channels are filtered as one 2-D float32 array.
+filter state block to block for the live view. Arrays are samples x channels; internally all channels are
+filtered as one channel-major float32 array (contiguous along time, which is what ``sosfilt`` likes).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import signal
+from scipy import ndimage, signal
 
 
 @dataclass(frozen=True)
@@ -18,55 +19,120 @@ class ConditioningSettings:
     band_high_hz: float = 450.0
     mains_hz: float | None = 50.0
     envelope_lowpass_hz: float = 6.0
-    onset_lowpass_hz: float = 50.0
+    onset_lowpass_hz: float = 50.0  # kept for callers of the first version; onsets use ``OnsetSettings``
+    rms_window_ms: float = 250.0
+
+    def as_dict(self) -> dict[str, float | None]:
+        return asdict(self)
+
+
+def band_edges_hz(rate_hz: float, s: ConditioningSettings = ConditioningSettings()) -> tuple[float, float]:
+    """Band-pass edges actually used: the high edge is clipped to 90 % of Nyquist."""
+    high = min(s.band_high_hz, 0.45 * rate_hz)
+    low = min(s.band_low_hz, 0.5 * high)
+    return low, high
 
 
 def bandpass_notch_sos(rate_hz: float, s: ConditioningSettings = ConditioningSettings()) -> np.ndarray:
     """4th-order Butterworth band-pass (high edge clipped below Nyquist) with the mains notch folded in."""
-    nyq = rate_hz / 2.0
-    high = min(s.band_high_hz, 0.9 * nyq)
-    low = min(s.band_low_hz, 0.5 * high)
+    low, high = band_edges_hz(rate_hz, s)
     sos = signal.butter(4, [low, high], btype="band", fs=rate_hz, output="sos")
-    if s.mains_hz and s.mains_hz < 0.95 * nyq:
+    if s.mains_hz and s.mains_hz < 0.95 * rate_hz / 2.0:
         b, a = signal.iirnotch(s.mains_hz, Q=30.0, fs=rate_hz)
         sos = np.vstack([sos, signal.tf2sos(b, a)])
     return sos
 
 
+def condition_cm(x_cm: np.ndarray, rate_hz: float,
+                 s: ConditioningSettings = ConditioningSettings()) -> np.ndarray:
+    """Zero-phase band-pass + notch of channel-major raw EMG (channels x samples); DC removed; float32."""
+    x = np.ascontiguousarray(x_cm, dtype=np.float32)
+    x = x - x.mean(axis=1, keepdims=True)
+    padlen = min(x.shape[1] - 1, 3 * int(rate_hz / max(s.band_low_hz, 1.0)))
+    return signal.sosfiltfilt(bandpass_notch_sos(rate_hz, s), x, axis=1, padlen=padlen).astype(np.float32)
+
+
 def condition(x: np.ndarray, rate_hz: float, s: ConditioningSettings = ConditioningSettings()) -> np.ndarray:
     """Zero-phase band-pass + notch of raw EMG (samples x channels), DC removed, float32."""
-    x = np.asarray(x, dtype=np.float32)
-    x = x - x.mean(axis=0, keepdims=True)
-    return signal.sosfiltfilt(bandpass_notch_sos(rate_hz, s), x, axis=0).astype(np.float32)
+    return condition_cm(np.asarray(x).T, rate_hz, s).T
 
 
 def linear_envelope(filtered: np.ndarray, rate_hz: float, cutoff_hz: float = 6.0) -> np.ndarray:
-    """Full-wave rectification then a zero-phase 2nd-order low-pass (the amplitude envelope)."""
+    """Full-wave rectification then a zero-phase 2nd-order low-pass (samples x channels, full rate)."""
     sos = signal.butter(2, min(cutoff_hz, 0.45 * rate_hz), fs=rate_hz, output="sos")
     return signal.sosfiltfilt(sos, np.abs(filtered), axis=0).astype(np.float32)
 
 
+def envelope_decimated(filtered_cm: np.ndarray, rate_hz: float, cutoff_hz: float = 6.0,
+                       out_rate_hz: float = 200.0) -> tuple[np.ndarray, float]:
+    """Linear envelope at a reduced rate (channels x blocks): rectify, block mean, zero-phase low-pass.
+
+    The block mean is the anti-alias filter (its first null is at the output rate, far above the 6 Hz
+    cut-off), so the result equals the full-rate envelope sampled at the block centres to well below 1 %,
+    at a fraction of the cost. Returns the envelope and its rate in Hz.
+    """
+    k = max(1, int(rate_hz // out_rate_hz))
+    n = (filtered_cm.shape[1] // k) * k
+    blocks = np.abs(filtered_cm[:, :n]).reshape(filtered_cm.shape[0], -1, k).mean(axis=2)
+    rate = rate_hz / k
+    if blocks.shape[1] > 9:
+        sos = signal.butter(2, min(cutoff_hz, 0.45 * rate), fs=rate, output="sos")
+        blocks = signal.sosfiltfilt(sos, blocks, axis=1, padlen=min(blocks.shape[1] - 1, int(rate)))
+    return blocks.astype(np.float32), rate
+
+
+def moving_mean_cm(x_cm: np.ndarray, n: int) -> np.ndarray:
+    """Centred moving mean over ``n`` samples along time of channel-major data (edges: nearest), float32."""
+    n = max(1, min(int(n), x_cm.shape[1]))
+    return ndimage.uniform_filter1d(np.asarray(x_cm, dtype=np.float32), n, axis=1, mode="nearest")
+
+
 def moving_rms(x: np.ndarray, rate_hz: float, window_ms: float = 100.0) -> np.ndarray:
+    """Moving RMS over ``window_ms`` (trailing window; samples x channels), float32."""
+    x = np.asarray(x)
     n = max(1, int(round(window_ms / 1000.0 * rate_hz)))
-    sq = np.cumsum(np.square(x, dtype=np.float64), axis=0)
-    sq = np.vstack([np.zeros((1, x.shape[1])), sq])
-    out = np.empty_like(x, dtype=np.float32)
+    sq = np.zeros((x.shape[0] + 1, x.shape[1]))
+    np.cumsum(np.square(x, dtype=np.float64), axis=0, out=sq[1:])
     idx = np.arange(x.shape[0]) + 1
     lo = np.maximum(idx - n, 0)
-    out[:] = np.sqrt((sq[idx] - sq[lo]) / (idx - lo)[:, None])
-    return out
+    return np.sqrt(np.maximum((sq[idx] - sq[lo]) / (idx - lo)[:, None], 0.0)).astype(np.float32)
+
+
+def streaming_lowpass_sos(rate_hz: float, cutoff_hz: float) -> np.ndarray:
+    """Causal low-pass whose magnitude matches the offline zero-phase 2nd-order envelope filter.
+
+    ``sosfiltfilt`` squares the magnitude of the 2nd-order filter (-6 dB at the cut-off); a 4th-order
+    Butterworth at 0.8 x the cut-off has nearly the same magnitude, so only the phase differs.
+    """
+    return signal.butter(4, min(0.8 * cutoff_hz, 0.45 * rate_hz), fs=rate_hz, output="sos")
 
 
 class StreamingConditioner:
-    """Band-pass + notch + rectify + low-pass, block by block with carried state (for the live view)."""
+    """Band-pass + notch + rectify + low-pass, block by block with carried state (for the live view).
+
+    ``delay_s`` is the envelope's delay against the offline (zero-phase) envelope: the low-frequency group
+    delay of the low-pass plus the band-pass group delay in the EMG band.
+    """
 
     def __init__(self, rate_hz: float, n_channels: int, s: ConditioningSettings = ConditioningSettings()) -> None:
         self._sos_bp = bandpass_notch_sos(rate_hz, s)
-        self._sos_lp = signal.butter(2, min(s.envelope_lowpass_hz, 0.45 * rate_hz), fs=rate_hz, output="sos")
+        self._sos_lp = streaming_lowpass_sos(rate_hz, s.envelope_lowpass_hz)
         self._z_bp = np.zeros((self._sos_bp.shape[0], 2, n_channels))
         self._z_lp = np.zeros((self._sos_lp.shape[0], 2, n_channels))
+        self._started = False
+        low, high = band_edges_hz(rate_hz, s)
+        band = np.linspace(max(low * 2.5, 1.0), high * 0.7, 32)
+        _, gd_bp = signal.group_delay(signal.sos2tf(self._sos_bp), w=band, fs=rate_hz)
+        _, gd_lp = signal.group_delay(signal.sos2tf(self._sos_lp), w=[0.5], fs=rate_hz)
+        self.delay_s = float((np.median(gd_bp) + gd_lp[0]) / rate_hz)
 
     def process(self, block: np.ndarray) -> np.ndarray:
+        """Envelope of one block of raw samples (samples x channels), float32; state carries over."""
+        block = np.asarray(block, dtype=np.float64)
+        if not self._started and block.shape[0]:
+            # start the band-pass in the steady state of the first sample (no DC step transient)
+            self._z_bp = signal.sosfilt_zi(self._sos_bp)[:, :, None] * block[0][None, None, :]
+            self._started = True
         filtered, self._z_bp = signal.sosfilt(self._sos_bp, block, axis=0, zi=self._z_bp)
         env, self._z_lp = signal.sosfilt(self._sos_lp, np.abs(filtered), axis=0, zi=self._z_lp)
         return env.astype(np.float32)

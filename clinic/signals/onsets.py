@@ -1,8 +1,29 @@
-"""Muscle onset/offset detection, thresholds relative to each channel's resting baseline.
+"""Muscle onset/offset detection on all channels at once, thresholds relative to each channel's resting baseline.
 
-Hodges & Bui (1996): the rectified EMG low-passed at ~50 Hz must exceed baseline mean + k*SD for at least
-``min_on_ms``; it ends when it stays below for ``min_off_ms``. The baseline is the quietest stretch of the
-recording (or a given resting window), so no threshold is ever a fixed microvolt value.
+Two published detectors share one vectorised back end (``method``):
+
+- ``"hodges_bui"`` (Hodges & Bui 1996): the rectified, band-passed EMG averaged over a short sliding window
+  (``window_ms``, 25 ms; never the 6 Hz amplitude envelope, which smears onsets ~40 ms early) must exceed
+  baseline mean + k * SD.
+- ``"tkeo"`` (Solnik et al. 2010): the same test on the Teager-Kaiser energy
+  ``x[n]^2 - x[n-1] x[n+1]`` of the band-passed EMG, which weighs energy by frequency (low-frequency motion
+  artefacts are suppressed) and sharpens onsets at low SNR.
+
+Both then:
+
+1. estimate a *local* resting baseline per channel: the detection signal is cut into ``baseline_block_ms``
+   blocks; the baseline level at each block is a low percentile of the block means within
+   ``baseline_window_s`` (so noise floors that drift are followed) and the baseline SD is that level times
+   the channel's coefficient of variation measured in its quiet blocks;
+2. threshold with hysteresis: a burst is a run above mean + ``k_off_sd`` SD that holds at least
+   ``min_on_ms`` continuously above mean + ``k_sd`` SD; runs separated by less than ``min_off_ms`` merge and
+   bursts shorter than ``min_burst_ms`` are dropped (flickers and cable knocks are not contractions);
+3. refine each onset to the maximum-likelihood change point of the signal energy near the threshold
+   crossing (a two-segment variance model), which removes the half-window bias of the sliding window;
+4. give each burst a confidence (0-1) from its amplitude over the threshold.
+
+Everything is numpy on channel-major arrays; the only Python loops are over channels (a handful) and never
+over samples.
 """
 
 from __future__ import annotations
@@ -10,22 +31,45 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy import signal
+from scipy import ndimage
 
-from clinic.signals.conditioning import ConditioningSettings, condition
+from clinic.signals.conditioning import ConditioningSettings, condition_cm, moving_mean_cm
+
+METHODS = ("hodges_bui", "tkeo")
 
 
 @dataclass(frozen=True)
 class OnsetSettings:
-    method: str = "hodges_bui"
+    """Detector parameters; recorded with every result (``as_dict``)."""
+
+    method: str = "tkeo"
     k_sd: float = 3.0
-    lowpass_hz: float = 50.0
+    k_off_sd: float = 1.5
+    window_ms: float = 25.0
     min_on_ms: float = 25.0
     min_off_ms: float = 100.0
     min_burst_ms: float = 150.0
-    baseline_window_s: float = 1.0
+    baseline_window_s: float = 20.0
+    baseline_block_ms: float = 250.0
+    baseline_percentile: float = 10.0
+    min_snr_db: float = 3.0
+    min_plateau_ms: float = 100.0
+    edge_ms: float = 150.0
+    min_relative_db: float = -20.0
+    refine: bool = True
+    anchor_fraction: float = 0.25
+    pre_level_ms: float = 300.0
+    pre_gap_ms: float = 300.0
+    pre_factor: float = 1.5
+    max_backtrack_ms: float = 500.0
+    ramp_ms: float = 20.0
+    ramp_post_ms: float = 10.0
 
-    def as_dict(self) -> dict[str, float | str]:
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"unknown onset method {self.method!r}; choose one of {', '.join(METHODS)}")
+
+    def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
@@ -33,69 +77,259 @@ class OnsetSettings:
 class Burst:
     onset_s: float
     offset_s: float
-    peak: float
+    peak: float  # peak of the detection signal over the burst, in baseline units (1 = the resting level)
+    confidence: float = 1.0  # 0-1, from the burst amplitude over the threshold
+    snr_db: float = 0.0  # burst amplitude over the resting level (amplitude, dB)
+
+    @property
+    def duration_ms(self) -> float:
+        return (self.offset_s - self.onset_s) * 1000.0
 
 
 @dataclass
 class ChannelOnsets:
     name: str
     bursts: list[Burst] = field(default_factory=list)
-    baseline_mean: float = 0.0
+    baseline_mean: float = 0.0  # median local baseline of the detection signal
     baseline_sd: float = 0.0
     threshold: float = 0.0
+    method: str = "tkeo"
 
 
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (exclusive) indices of True runs."""
-    d = np.diff(mask.astype(np.int8), prepend=0, append=0)
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) indices of the True runs of a 1-D boolean array."""
+    d = np.diff(mask.view(np.int8), prepend=0, append=0)
     return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
 
 
-def quiet_baseline(x: np.ndarray, rate_hz: float, window_s: float) -> tuple[float, float]:
-    """Mean and SD of the quietest window (lowest mean) of a 1-D detection signal."""
-    n = max(1, int(window_s * rate_hz))
-    if len(x) <= n:
-        return float(np.mean(x)), float(np.std(x))
-    step = max(1, n // 4)
-    starts = np.arange(0, len(x) - n, step)
-    c = np.concatenate([[0.0], np.cumsum(x, dtype=np.float64)])
-    means = (c[starts + n] - c[starts]) / n
-    best = int(starts[np.argmin(means)])
-    w = x[best:best + n]
-    return float(w.mean()), float(w.std())
+def detection_signal(filtered_cm: np.ndarray, rate_hz: float, settings: OnsetSettings) -> np.ndarray:
+    """Short-window detection signal (channels x samples): moving mean of |x| or of |TKE(x)|."""
+    n = max(1, int(round(settings.window_ms / 1000.0 * rate_hz)))
+    return moving_mean_cm(energy_signal(filtered_cm, settings.method, abs_value=True), n)
+
+
+def energy_signal(filtered_cm: np.ndarray, method: str, abs_value: bool = False) -> np.ndarray:
+    """Per-sample signal the detector works on: |x| (or x^2) for Hodges-Bui, the TKE for ``tkeo``."""
+    x = filtered_cm
+    if method == "tkeo":
+        e = np.empty_like(x)
+        mid = e[:, 1:-1]
+        np.multiply(x[:, 1:-1], x[:, 1:-1], out=mid)
+        mid -= x[:, :-2] * x[:, 2:]
+        e[:, 0], e[:, -1] = e[:, 1], e[:, -2]
+        return np.abs(e, out=e) if abs_value else e
+    return np.abs(x) if abs_value else x * x
+
+
+def local_baseline(det_cm: np.ndarray, rate_hz: float,
+                   settings: OnsetSettings) -> tuple[np.ndarray, np.ndarray, int]:
+    """Resting level per block (channels x blocks), coefficient of variation per channel, block length.
+
+    The level is a low percentile of block means within the baseline window (drift-following); the CV
+    (SD / mean of the detection signal inside quiet blocks) turns it into a baseline SD.
+    """
+    c, n = det_cm.shape
+    b = max(1, int(round(settings.baseline_block_ms / 1000.0 * rate_hz)))
+    nb = max(1, n // b)
+    blocks = det_cm[:, :nb * b].reshape(c, nb, b)
+    means = blocks.mean(axis=2, dtype=np.float64)
+    sds = blocks.std(axis=2, dtype=np.float64)
+    w = max(1, int(round(settings.baseline_window_s * 1000.0 / settings.baseline_block_ms)))
+    if nb <= w:
+        level = np.repeat(np.percentile(means, settings.baseline_percentile, axis=1, keepdims=True), nb, axis=1)
+    else:
+        level = ndimage.percentile_filter(means, settings.baseline_percentile, size=(1, w | 1), mode="nearest")
+    tiny = np.finfo(np.float32).tiny
+    level = np.maximum(level, tiny)
+    quiet = means <= 1.25 * level
+    cv = np.array([np.median(sds[i][quiet[i]] / np.maximum(means[i][quiet[i]], tiny)) if quiet[i].any()
+                   else 0.0 for i in range(c)])
+    return level, cv, b
+
+
+def _per_sample(blocks: np.ndarray, b: int, n: int) -> np.ndarray:
+    """Blocks -> samples (repeat each block value ``b`` times; the tail takes the last block's value)."""
+    out = np.repeat(blocks.astype(np.float32), b)
+    if len(out) < n:
+        out = np.concatenate([out, np.full(n - len(out), out[-1] if len(out) else 0.0, np.float32)])
+    return out[:n]
+
+
+def _ramp_onsets(x: np.ndarray, centres: np.ndarray, rate_hz: float, search_ms: float,
+                 post_ms: float) -> np.ndarray:
+    """Onset where the variance starts to grow: fit v(t) = s0 + g (t - t0)^2 (t >= t0) near each centre.
+
+    The amplitude of a contraction grows about linearly from its true onset, so its variance grows about
+    quadratically; a step model puts the change where the variance is already large (late). ``s0`` comes
+    from the stretch before the search window; ``t0`` and ``g`` are found by maximum likelihood on a grid.
+    """
+    if not len(centres):
+        return centres
+    n = len(x)
+    search = max(2, int(round(search_ms / 1000.0 * rate_hz)))
+    post = max(2, int(round(post_ms / 1000.0 * rate_hz)))
+    pre = max(4, int(round(0.03 * rate_hz)))
+    offs = np.arange(-search - pre, search + post)
+    idx = np.clip(centres[:, None] + offs[None, :], 0, n - 1)
+    y = np.square(x[idx], dtype=np.float64)
+    s0 = np.maximum(y[:, :pre].mean(axis=1), 1e-12)  # baseline variance
+    yy = y[:, pre:] / s0[:, None]  # in baseline units; window covers t0 candidates and the post window
+    t0s = np.arange(0, 2 * search)  # candidate onsets (window samples)
+    gains = np.geomspace(1e-3, 10.0, 16)  # variance growth per sample^2, baseline units
+    length = yy.shape[1]
+    tt = np.arange(length)[None, :] - t0s[:, None]  # (t0, samples)
+    ramp = np.minimum(np.maximum(tt, 0), post).astype(np.float64) ** 2  # saturates ``post`` after t0
+    best_ll = np.full((len(centres),), -np.inf)
+    best_t0 = np.zeros(len(centres), dtype=int)
+    for g in gains:
+        v = 1.0 + g * ramp  # (t0, samples)
+        tot = -(np.log(v).sum(axis=1)[None, :] + np.einsum("bs,ts->bt", yy, 1.0 / v))
+        k = np.argmax(tot, axis=1)
+        val = tot[np.arange(len(centres)), k]
+        better = val > best_ll
+        best_ll = np.where(better, val, best_ll)
+        best_t0 = np.where(better, k, best_t0)
+    return np.clip(centres - search + best_t0, 0, n - 1)
+
+
+def _medians(z: np.ndarray, starts: np.ndarray, ends: np.ndarray, step: int) -> np.ndarray:
+    """Median of ``z`` over each [start, end), on every ``step``-th sample."""
+    return np.array([np.median(z[a:b:step]) for a, b in zip(starts, ends)])
+
+
+def _cores(z: np.ndarray, threshold: float, min_on: int, min_off: int,
+           min_burst: int) -> tuple[np.ndarray, np.ndarray]:
+    """Runs at least ``min_on`` samples above ``threshold``, merged across gaps < ``min_off``, >= ``min_burst``."""
+    s, e = runs(z > threshold)
+    keep = (e - s) >= min_on
+    s, e = s[keep], e[keep]
+    if len(s):
+        gap_ok = (s[1:] - e[:-1]) >= min_off
+        s = np.concatenate([s[:1], s[1:][gap_ok]])
+        e = np.concatenate([e[:-1][gap_ok], e[-1:]])
+        keep = (e - s) >= min_burst
+        s, e = s[keep], e[keep]
+    return s, e
+
+
+def _level_crossings(z: np.ndarray, anchors: np.ndarray, bounds: np.ndarray, on_z: float, amp: object,
+                     to_z: object, rate_hz: float, settings: OnsetSettings, forward: bool) -> np.ndarray:
+    """Walk from each anchor to where the signal was last at the level it had beside the burst.
+
+    Backward (onsets): the level before the burst is the median of the detection signal over
+    ``pre_level_ms`` ending ``pre_gap_ms`` before the anchor, never reaching into the previous burst (``bounds``
+    holds the previous burst's end): rest, low-level activity or crosstalk. The onset is the first sample after
+    the last one at or below ``pre_factor`` x that level (amplitude units, never below the onset threshold),
+    at most ``max_backtrack_ms`` from the anchor. Forward (offsets) mirrors this after the burst (``bounds``
+    holds the next burst's start).
+    """
+    out = anchors.copy()
+    pre = int(settings.pre_level_ms / 1000.0 * rate_hz)
+    gap = int(settings.pre_gap_ms / 1000.0 * rate_hz)
+    reach = int(settings.max_backtrack_ms / 1000.0 * rate_hz)
+    for j, (a, bound) in enumerate(zip(anchors, bounds)):
+        if forward:
+            lo, hi = min(bound, a + gap), min(bound, a + gap + pre)
+        else:
+            lo, hi = max(bound, a - gap - pre), max(bound, a - gap)
+        level = float(np.median(z[lo:hi])) if hi - lo > 10 else 1.0
+        edge = max(on_z, to_z(settings.pre_factor * amp(max(level, 1.0))))  # type: ignore[operator]
+        if forward:
+            stop = min(bound, a + reach)
+            k = np.flatnonzero(z[a:stop] <= edge)
+            out[j] = a + int(k[0]) if len(k) else stop
+        else:
+            start = max(bound, a - reach)
+            k = np.flatnonzero(z[start:a] <= edge)
+            out[j] = start + int(k[-1]) + 1 if len(k) else start
+    return out
+
+
+def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[str] | tuple[str, ...],
+                           settings: OnsetSettings = OnsetSettings()) -> list[ChannelOnsets]:
+    """Bursts per channel of band-passed EMG (channels x samples), see the module docstring.
+
+    The detection signal is band-limited by its window, so it is kept at ~500 Hz (block means of the
+    per-sample energy) for thresholding; onsets are then refined on the full-rate signal.
+    """
+    c, n = filtered_cm.shape
+    dec = max(1, int(rate_hz // 500))
+    nd = n // dec
+    if nd < 8:
+        return [ChannelOnsets(str(name), method=settings.method) for name in names]
+    energy = energy_signal(filtered_cm[:, :nd * dec], settings.method, abs_value=True)
+    rate_d = rate_hz / dec
+    det = energy[:, 0::dec].copy()
+    for k in range(1, dec):  # block sums by strided adds: much faster than a reduction over a short axis
+        det += energy[:, k::dec]
+    del energy
+    det = moving_mean_cm(det, max(1, int(round(settings.window_ms / 1000.0 * rate_d))))
+    level_b, cv, b = local_baseline(det, rate_d, settings)
+    tkeo = settings.method == "tkeo"
+    amp = np.sqrt if tkeo else (lambda v: v)  # detection units -> amplitude units
+    to_z = (lambda v: v * v) if tkeo else (lambda v: v)
+
+    def samples(ms_: float) -> int:
+        return max(1, int(round(ms_ / 1000.0 * rate_d)))
+
+    min_on, min_off, min_burst = samples(settings.min_on_ms), samples(settings.min_off_ms), \
+        samples(settings.min_burst_ms)
+    min_plateau = samples(settings.min_plateau_ms)
+    edge = min(nd // 4, samples(settings.edge_ms))
+    head_n = samples(250.0)
+    out: list[ChannelOnsets] = []
+    for i, name in enumerate(names):
+        z = det[i] / _per_sample(level_b[i], b, nd)  # the detection signal in units of the resting level
+        z[:edge], z[max(edge, nd - edge):] = 1.0, 1.0  # the filters settle there: not a contraction
+        on_z, off_z = 1.0 + settings.k_sd * cv[i], 1.0 + settings.k_off_sd * cv[i]
+        s, e = _cores(z, on_z, min_on, min_off, min_burst)
+        med = _medians(z, s, e, 1)
+        if len(med):
+            # contractions, not low-level activity: a second pass with the threshold raised to
+            # ``min_relative_db`` under the channel's strongest burst (if that is above the onset threshold)
+            rel_z = float(to_z(amp(med.max()) * 10 ** (settings.min_relative_db / 20.0)))
+            if rel_z > on_z:
+                s, e = _cores(z, rel_z, min_on, min_off, min_burst)
+                med = _medians(z, s, e, 1)
+        if len(med):
+            # and not a flicker on low-level activity (median amplitude over the resting level) nor a cable
+            # knock (a sharp transient: little time near its peak, where a contraction has a plateau)
+            strong = 20 * np.log10(np.maximum(amp(med), 1e-9)) >= settings.min_snr_db
+            width = np.array([np.count_nonzero(z[a:b_] >= 0.25 * z[a:b_].max()) for a, b_ in zip(s, e)])
+            keep = strong & (width >= min_plateau)
+            s, e, med = s[keep], e[keep], med[keep]
+        onset_d, offset_d = s.copy(), e.copy()
+        onset_idx = s * dec
+        if len(s):
+            level_z = np.maximum(on_z, settings.anchor_fraction * med)
+            anchors = np.array([a + int(np.argmax(z[a:b_] >= lz)) for a, b_, lz in zip(s, e, level_z)])
+            tails = np.array([b_ - 1 - int(np.argmax(z[a:b_][::-1] >= lz)) for a, b_, lz in zip(s, e, level_z)])
+            if settings.refine:
+                prev_ends = np.concatenate([[0], e[:-1]])
+                next_starts = np.concatenate([s[1:], [nd]])
+                onset_d = _level_crossings(z, anchors, prev_ends, on_z, amp, to_z, rate_d, settings, False)
+                offset_d = _level_crossings(z, tails, next_starts, off_z, amp, to_z, rate_d, settings, True)
+                onset_idx = onset_d * dec
+                if settings.ramp_ms > 0:
+                    onset_idx = _ramp_onsets(filtered_cm[i], onset_idx, rate_hz, settings.ramp_ms,
+                                             settings.ramp_post_ms)
+        offset_idx = np.maximum(offset_d * dec + dec // 2, onset_idx + 1)
+        bursts: list[Burst] = []
+        for j in range(len(s)):
+            head = z[onset_d[j]:min(nd, onset_d[j] + head_n)]
+            ratio = float(amp(max(float(np.mean(head)) if len(head) else on_z, 1e-9) / on_z))
+            conf = float(np.clip(np.log2(max(ratio, 1e-9)) / 2.0, 0.0, 1.0))
+            snr = float(20 * np.log10(max(float(amp(med[j])), 1e-9)))
+            bursts.append(Burst(round(onset_idx[j] / rate_hz, 6), round(offset_idx[j] / rate_hz, 6),
+                                round(float(amp(z[s[j]:e[j]].max())), 2), round(conf, 3), round(snr, 1)))
+        mean = float(np.median(level_b[i]))
+        out.append(ChannelOnsets(str(name), bursts, mean, mean * float(cv[i]), mean * on_z, settings.method))
+    return out
 
 
 def detect_onsets(raw: np.ndarray, rate_hz: float, names: list[str] | tuple[str, ...],
                   settings: OnsetSettings = OnsetSettings(),
                   conditioning: ConditioningSettings = ConditioningSettings()) -> list[ChannelOnsets]:
-    """Bursts per channel of raw EMG (samples x channels)."""
-    filtered = condition(raw, rate_hz, conditioning)
-    sos = signal.butter(2, min(settings.lowpass_hz, 0.45 * rate_hz), fs=rate_hz, output="sos")
-    det = signal.sosfiltfilt(sos, np.abs(filtered), axis=0)
-    out = []
-    min_on = max(1, int(settings.min_on_ms / 1000 * rate_hz))
-    min_off = max(1, int(settings.min_off_ms / 1000 * rate_hz))
-    min_burst = max(1, int(settings.min_burst_ms / 1000 * rate_hz))
-    for c, name in enumerate(names):
-        x = det[:, c]
-        mean, sd = quiet_baseline(x, rate_hz, settings.baseline_window_s)
-        thr = mean + settings.k_sd * sd
-        above = x > thr
-        starts, ends = _runs(above)
-        keep = (ends - starts) >= min_on
-        starts, ends = starts[keep], ends[keep]
-        bursts: list[Burst] = []
-        if len(starts):
-            # merge runs separated by gaps shorter than min_off
-            merged_s, merged_e = [int(starts[0])], [int(ends[0])]
-            for s0, e0 in zip(starts[1:], ends[1:]):
-                if s0 - merged_e[-1] < min_off:
-                    merged_e[-1] = int(e0)
-                else:
-                    merged_s.append(int(s0))
-                    merged_e.append(int(e0))
-            for s0, e0 in zip(merged_s, merged_e):
-                if e0 - s0 >= min_burst:
-                    bursts.append(Burst(s0 / rate_hz, e0 / rate_hz, float(x[s0:e0].max())))
-        out.append(ChannelOnsets(name, bursts, mean, sd, thr))
-    return out
+    """Bursts per channel of raw EMG (samples x channels): conditioning, then ``detect_onsets_filtered``."""
+    filtered = condition_cm(np.asarray(raw).T, rate_hz, conditioning)
+    return detect_onsets_filtered(filtered, rate_hz, names, settings)
