@@ -93,12 +93,21 @@ def channel_settings_command(channel: int, power_down: bool = False, gain: int =
 
 
 class CytonDecoder:
-    """Incremental decoder of Cyton packets. Never raises on bad input; ``stats.crc_failures`` is None (n/a)."""
+    """Incremental decoder of Cyton packets. Never raises on bad input; ``stats.crc_failures`` is None (n/a).
+
+    Counter gaps are lost packets and advance the sample index. After a silence longer than half a counter
+    wrap (a pulled dongle), the 8-bit counter cannot tell 10 lost packets from 266: the host clock decides
+    how many whole wraps to add, so the index stays on time.
+    """
 
     protocol = "cyton"
 
-    def __init__(self, stats: LinkStats | None = None, stream_id: str = "") -> None:
+    def __init__(self, stats: LinkStats | None = None, stream_id: str = "",
+                 rate_hz: float = SAMPLE_RATE_HZ) -> None:
         self.stats = stats or LinkStats(crc_failures=None)
+        self.rate_hz = rate_hz
+        self._last_rx: float | None = None
+        self._silence: tuple[float, int] | None = None
         self.stats.crc_failures = None
         self.stream_id = stream_id
         self._buf = bytearray()
@@ -113,9 +122,14 @@ class CytonDecoder:
     def feed(self, data: bytes, host_time: float | None = None) -> DecodeResult:
         """Decode what ``data`` completes. The newest packet is held until the 33 bytes after it confirm it
         (4 ms at 250 Hz), so a truncated packet glued to the next one is not taken for a packet."""
+        now = time.monotonic() if host_time is None else host_time
         self.stats.bytes_received += len(data)
+        if data:
+            if self._last_rx is not None and (now - self._last_rx) * self.rate_hz > 128:
+                self._silence = (self._last_rx, len(self._buf))  # when bytes stopped, where new ones start
+            self._last_rx = now
         self._buf += data
-        return self._decode(time.monotonic() if host_time is None else host_time, final=False)
+        return self._decode(now, final=False)
 
     def flush(self, host_time: float | None = None) -> DecodeResult:
         """Release the held packet (end of a stream or of a file): nothing more will confirm it."""
@@ -188,6 +202,8 @@ class CytonDecoder:
         if runs:
             result.blocks = self._decode_runs(runs, now)
         del self._buf[:pos]
+        if self._silence is not None:
+            self._silence = (self._silence[0], max(0, self._silence[1] - pos))
         return result
 
     @staticmethod
@@ -249,6 +265,15 @@ class CytonDecoder:
         prev[0] = counters[0] - 1 if self._last_counter is None else self._last_counter
         prev[1:] = counters[:-1]
         gaps = (counters - prev - 1) & 0xFF
+        if self._silence is not None and self._last_counter is None:
+            self._silence = None  # nothing before the silence to count from
+        if self._silence is not None:
+            quiet_since, boundary = self._silence
+            first_new = int(np.searchsorted(starts, boundary))  # first packet sent after the silence
+            if first_new < len(starts):
+                due = (now - quiet_since) * self.rate_hz - (len(starts) - first_new)  # packets due in between
+                gaps[first_new] += max(0, round((due - int(gaps[first_new])) / 256)) * 256
+                self._silence = None
         lost = int(gaps.sum())
         self.stats.packets_lost += lost
         self.stats.frames_ok += len(starts)

@@ -92,3 +92,23 @@ def test_microvolts_of_1000_counts_at_gain_24() -> None:
     from devices.simulator.cyton_firmware import cyton_info
 
     assert cyton_info().to_physical(np.full((1, 8), 1000))[0, 0] == pytest.approx(22.35, abs=0.01)
+
+
+def test_long_silence_recovers_the_counter_wraps_from_the_host_clock() -> None:
+    """After a pulled dongle the 8-bit counter hides whole wraps; the host clock puts them back."""
+    counts = _counts(520)
+    data = cy.encode_packets(0, counts)
+    dec = cy.CytonDecoder()
+    before = dec.feed(data[:10 * 33], host_time=10 / 250).blocks
+    after = dec.feed(data[510 * 33:], host_time=520 / 250).blocks + dec.flush(520 / 250).blocks
+    assert [b.first_index for b in before + after] == [0, 9, 510, 519]  # 9 and 519 were held, then released
+    assert dec.stats.packets_lost == 500
+    np.testing.assert_array_equal(np.concatenate([b.counts for b in after[1:]]), counts[510:])
+
+
+def test_short_gaps_are_never_changed_by_the_clock() -> None:
+    data = cy.encode_packets(0, _counts(40))
+    dec = cy.CytonDecoder()
+    dec.feed(data[:10 * 33], host_time=0.0)
+    dec.feed(data[15 * 33:], host_time=0.4)  # a 0.4 s stall with 5 packets lost: trust the counter
+    assert dec.stats.packets_lost == 5
