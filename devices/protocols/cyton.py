@@ -101,6 +101,7 @@ class CytonDecoder:
     """
 
     protocol = "cyton"
+    holds_packets = True  # the newest packet waits for the next one: flush() at the end of a stream
 
     def __init__(self, stats: LinkStats | None = None, stream_id: str = "",
                  rate_hz: float = SAMPLE_RATE_HZ) -> None:

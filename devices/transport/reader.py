@@ -28,6 +28,8 @@ class Decoder(Protocol):
 
     def feed(self, data: bytes, host_time: float | None = None) -> DecodeResult: ...
 
+    def flush(self, host_time: float | None = None) -> DecodeResult: ...
+
 
 class SerialReader:
     """Owns an open port while streaming; reports 'streaming', 'disconnected', 'reconnected', 'stopped'."""
@@ -77,6 +79,8 @@ class SerialReader:
                 continue
             if data:
                 self._publish(self.decoder.feed(data, time.monotonic()))
+        if getattr(self.decoder, "holds_packets", False):  # e.g. the Cyton's newest packet, awaiting confirmation
+            self._publish(self.decoder.flush(time.monotonic()))
         self.on_state("stopped", f"stopped reading {self.port.port}")
 
     def _publish(self, result: DecodeResult) -> None:

@@ -94,3 +94,29 @@ def test_brainflow_cyton_board_reads_the_simulator(cyton_server: PtyServer) -> N
     eeg = data[BoardShim.get_eeg_channels(board_id)].T
     counters = data[BoardShim.get_package_num_channel(board_id)].astype(int)
     np.testing.assert_allclose(eeg, RAMP[counters % len(RAMP)] * cy.uv_per_count(24), rtol=1e-6, atol=1e-9)
+
+
+class _FinitePackets(CytonFirmware):
+    """A board that sends exactly ``limit`` packets, then goes quiet."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(LoopingSource(RAMP))
+        self.limit = limit
+        self.sent = 0
+
+    def stream_frames(self, n_samples: int) -> list[bytes]:
+        n = min(n_samples, self.limit - self.sent)
+        self.sent += n
+        return super().stream_frames(n) if n > 0 else []
+
+
+def test_stop_releases_the_packet_held_for_confirmation() -> None:
+    with PtyServer(_FinitePackets(300), speed=8.0) as server, Device(server.path, "cyton") as dev:
+        blocks: list[SampleBlock] = []
+        dev.subscribe(blocks.append)
+        dev.start()
+        wait_for(lambda: dev.stats.samples >= 299, what="all but the held packet")
+        assert dev.stats.samples == 299  # the newest waits for a confirmation that will never come...
+        dev.stop()
+    assert dev.stats.samples == sum(b.n_samples for b in blocks) == 300  # ...until the stream ends
+    np.testing.assert_array_equal(np.concatenate([b.counts for b in blocks]), RAMP[np.arange(300) % 256])
