@@ -126,3 +126,41 @@ def test_every_chunk_boundary_gives_the_same_samples(name: str, seed: int, chunk
     rows = _rows(_feed_all(dec, stream, list(range(chunk, len(stream), chunk))))
     np.testing.assert_array_equal(rows, counts)
     assert dec.stats.bytes_discarded == 0 and dec.stats.packets_lost == 0
+
+
+@pytest.mark.parametrize("name", sorted(DECODERS))
+def test_every_single_cut_position(name: str) -> None:
+    """Deterministic companion of the property above: two chunks, cut at every byte of a 3-frame stream."""
+    rng = np.random.default_rng(7)
+    if name == "cyton":
+        counts = rng.integers(-(2**23), 2**23, size=(3, 8))
+        stream = b"".join(_cyton_frames(counts, 254))
+    else:
+        counts = rng.integers(-32768, 32768, size=(3 * SPP, 3)).astype(np.int16)
+        stream = b"".join(_glutelab_frames(counts))
+    for cut in range(len(stream) + 1):
+        rows = _rows(_feed_all(DECODERS[name](), stream, [cut]))
+        np.testing.assert_array_equal(rows, counts, err_msg=f"cut at byte {cut}")
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 7)), max_size=6),
+       cuts=st.lists(st.integers(0, 5000), max_size=8), seed=st.integers(0, 2**32 - 1))
+def test_glutelab_survives_many_corrupted_bytes(flips: list[tuple[int, int]], cuts: list[int], seed: int) -> None:
+    """Several bit flips anywhere: every untouched frame comes back, and nothing wrong ever comes back."""
+    counts = np.random.default_rng(seed).integers(-32768, 32768, size=(10 * SPP, 3)).astype(np.int16)
+    frames = _glutelab_frames(counts)
+    stream = bytearray(b"".join(frames))
+    touched = set()
+    for pos, bit in flips:
+        pos %= len(stream)
+        stream[pos] ^= 1 << bit
+        touched.add(pos // len(frames[0]))
+    got = {}
+    for block in _feed_all(gl.GluteLabDecoder(), bytes(stream), cuts):
+        for j, row in enumerate(block.counts):
+            got[block.first_index + j] = row
+    for index, row in got.items():
+        np.testing.assert_array_equal(row, counts[index])
+    for i in set(range(len(frames))) - touched:
+        assert all(s in got for s in range(i * SPP, (i + 1) * SPP)), f"untouched frame {i} lost"

@@ -38,3 +38,23 @@ def test_clean_link_statistics_are_exact_and_rate_is_measured() -> None:
     assert d["crc_failures"] == 0 and d["samples"] == stats.samples
     assert blocks[0].first_index == 0
     assert all(b.first_index == a.end_index for a, b in zip(blocks, blocks[1:]))  # contiguous, no gaps
+
+
+def test_start_stop_restart_and_clean_close() -> None:
+    import threading
+
+    counts = np.arange(40000, dtype=np.int32).reshape(-1, 4)
+    states: list[str] = []
+    with PtyServer(GluteLabFirmware(INFO, LoopingSource(counts), samples_per_frame=10), speed=3.0) as server:
+        dev = Device(server.path)
+        dev.on_state(lambda state, _msg: states.append(state))
+        dev.open()
+        for _ in range(2):
+            dev.start()
+            wait_for(lambda: dev.stats.samples >= 300, what="samples")
+            dev.stop()
+        assert dev.ring is not None and dev.ring.total >= 600
+        dev.close()
+        assert dev.state == "closed" and dev._port is None
+    assert not [t for t in threading.enumerate() if t.name.startswith("reader-")]
+    assert states == ["open", "streaming", "stopped", "streaming", "stopped", "closed"]
