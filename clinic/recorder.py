@@ -9,6 +9,7 @@ stored with each recording as ``start_offset_s``.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -67,17 +68,23 @@ class _StreamRecorder:
 
 
 class Recorder:
-    def __init__(self, factory: sessionmaker[Session], trial_id: int, streams: list[Stream]) -> None:
+    def __init__(self, factory: sessionmaker[Session], trial_id: int, streams: list[Stream], *,
+                 spool_dir: str | os.PathLike[str] | None = None, workstation: str | None = None) -> None:
+        """``spool_dir``: the data dir's ``spool/`` (journal while the database is unreachable)."""
         self.factory = factory
         self.trial_id = trial_id
         self.streams = streams
+        self.spool_dir = spool_dir
+        self.workstation = workstation
         self._parts: list[_StreamRecorder] = []
 
     def start(self) -> None:
         t0 = time.monotonic()
         for stream in self.streams:
             assert stream.info is not None, "open the device before recording"
-            part = _StreamRecorder(stream, RecordingWriter(self.factory, self.trial_id, stream.info), t0)
+            writer = RecordingWriter(self.factory, self.trial_id, stream.info, spool_dir=self.spool_dir,
+                                     workstation=self.workstation)
+            part = _StreamRecorder(stream, writer, t0)
             self._parts.append(part)
             part.thread.start()
             stream.subscribe(part.sink)

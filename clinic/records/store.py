@@ -157,7 +157,9 @@ class RecordingWriter:
         data, dtype, digest = encode_chunk(counts)
         chunk = {"recording_id": self.recording_id, "seq": self._seq, "first_sample": self._next_sample,
                  "n_samples": len(counts), "dtype": dtype, "codec": CODEC, "data": data, "sha256": digest}
-        self._store(chunk)
+        if not self._store(chunk):
+            self._pending = [counts]  # busy database: keep the samples, try again at the next flush
+            return
         self._tail = counts[-1:]
         self._seq += 1
         self._next_sample += len(counts)
@@ -167,15 +169,22 @@ class RecordingWriter:
         self.status.chunks_written = self._seq
 
     # -- storing -------------------------------------------------------------------------------------
-    def _store(self, chunk: dict[str, Any]) -> None:
+    def _store(self, chunk: dict[str, Any]) -> bool:
+        """Store one chunk; False when a busy SQLite database asks to try again later."""
         if self._spooling:
             self._spool(chunk)
             self._try_replay()
-            return
+            return True
         try:
             self._write([chunk])
+            return True
         except DBAPIError as exc:
             self._drop_connection()
+            if "locked" in _first_line(exc) and self.engine.dialect.name == "sqlite" \
+                    and self._pending_samples < 30 * self.info.sample_rate_hz:
+                self.status.warning = f"The database is busy; recording {self.recording_id} keeps its samples " \
+                                      "in memory and retries."
+                return False
             if not is_connection_lost(exc, self.engine.dialect.name):
                 self._stop(self._refused_message(exc))
             self._spooling = True
@@ -185,6 +194,7 @@ class RecordingWriter:
                 f"Lost the connection to the clinic database ({_first_line(exc)}). Recording {self.recording_id} "
                 f"goes on into the local spool {self.spool_path}; it is copied into the database when the "
                 "connection is back.")
+        return True
 
     def _write(self, chunks: list[dict[str, Any]]) -> None:
         if self._conn is None:
