@@ -24,7 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exercise", choices=EXERCISES, default="cook_hip_lift")
     p.add_argument("--side", choices=("left", "right"), default="left")
     p.add_argument("--reps", type=int, default=8)
-    p.add_argument("--rate", type=float, default=2000.0, help="EMG sample rate, Hz")
+    p.add_argument("--rate", type=float, default=2000.0,
+                   help="EMG sample rate, Hz (GluteLab EMG; the Cyton runs at 250)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--speed", type=float, default=1.0, help="time factor (1 = real time)")
     p.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
