@@ -69,3 +69,36 @@ def sim_rig():  # noqa: ANN201
 
     with SimulatedRig(speed=10.0, profile="healthy", reps=3, rest_s=2.0, seed=1) as rig:
         yield rig
+
+
+@pytest.fixture
+def main_window(qtbot, tmp_path):  # noqa: ANN001, ANN201
+    """The workstation window on a real SQLite file with one physiotherapist ("physio" / "physio-pass-1")
+    and one patient, no devices connected, driven by qtbot."""
+    import datetime as dt
+
+    from clinic.records import db as records_db
+    from clinic.records.db import unit_of_work
+    from clinic.records.patients import create_patient
+    from clinic.records.security import SYSTEM, authenticate, create_user
+    from ui.main_window import MainWindow
+
+    engine = records_db.make_engine(f"sqlite:///{tmp_path / 'window.sqlite3'}")
+    records_db.upgrade(engine)
+    factory = records_db.session_factory(engine)
+    with unit_of_work(factory) as s:
+        create_user(s, "physio", "physio-pass-1", "physiotherapist")
+        create_patient(s, SYSTEM, "W-1", "Window", "Wendy", dt.date(1980, 1, 1))
+
+    def sign_in(username: str, password: str):  # noqa: ANN202
+        with unit_of_work(factory) as s:
+            return authenticate(s, username, password)
+
+    window = MainWindow(factory, sign_in, [], idle_lock_minutes=10)
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.live.stop()
+    for dev in window.live.devices:
+        dev.close()
+    engine.dispose()
