@@ -17,7 +17,8 @@ from ui.commands._common import subparser
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = subparser(sub, "selftest", "run the whole chain in a temporary folder; exit 0 only if it worked")
-    p.add_argument("--keep", metavar="DIR", help="work in DIR and keep what was produced")
+    p.add_argument("--keep", metavar="DIR", help="work in DIR (default: a new temporary folder, kept so the "
+                                                 "PDF and database it names can be opened)")
     p.add_argument("--speed", type=float, default=4.0, help="simulator time factor")
 
 
@@ -33,8 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from devices.simulator.rig import SimulatedRig
     from ui.context import Workstation
 
-    tmp = None if args.keep else tempfile.TemporaryDirectory(prefix="glutelab-selftest-")
-    root = Path(args.keep or tmp.name)  # type: ignore[union-attr]
+    root = Path(args.keep or tempfile.mkdtemp(prefix="glutelab-selftest-"))
     steps: list[str] = []
     ok = False
     try:
@@ -81,7 +81,4 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"ok": True, "pdf": str(pdf), "recording_ids": ids, "steps": steps}))
     except Exception as exc:  # noqa: BLE001 - the self-test reports any failure as its result
         print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}", "steps": steps}))
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
     return 0 if ok else 1
