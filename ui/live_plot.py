@@ -58,7 +58,7 @@ class LivePlot(QtWidgets.QWidget):
         self._labels = []
         for i, name in enumerate(channel_names):
             label = pg.TextItem(f"{name.replace('_', ' ')} ({units})", color=palette[i % len(palette)],
-                                anchor=(0, 1))
+                                anchor=(0, 0))
             self.plot.addItem(label)
             self._labels.append(label)
         self._spacing = 1.0
@@ -96,6 +96,6 @@ class LivePlot(QtWidgets.QWidget):
         for c, curve in enumerate(self.curves):
             offset = -c * self._spacing
             curve.setData(t, y[:, c] + offset, connect="finite", skipFiniteCheck=False)
-            self._labels[c].setPos(float(t[0]), offset + 0.45 * self._spacing)
+            self._labels[c].setPos(float(t[-1]) - self.window_s, offset + 0.5 * self._spacing)
         self.plot.setXRange(float(t[-1]) - self.window_s, float(t[-1]), padding=0)
         self.plot.setYRange(-(len(self.curves) - 0.5) * self._spacing, 0.5 * self._spacing, padding=0)
