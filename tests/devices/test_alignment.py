@@ -22,9 +22,11 @@ def sample0_estimate(blocks: list[SampleBlock], rate: float) -> float:
 
 
 @pytest.mark.realtime
-def test_emg_and_plate_align_within_5_ms() -> None:
-    with SimulatedRig(speed=1.0, reps=1, rest_s=1.0, hold_s=1.0, seed=2) as rig:
-        devices = {"emg": Device(rig.emg_path, stream_id="emg"), "plate": Device(rig.plate_path, stream_id="plate")}
+@pytest.mark.parametrize("emg_protocol", ["glutelab", "cyton"])
+def test_emg_and_plate_align_within_5_ms(emg_protocol: str) -> None:
+    with SimulatedRig(speed=1.0, emg_protocol=emg_protocol, reps=1, rest_s=1.0, hold_s=1.0, seed=2) as rig:
+        devices = {"emg": Device(rig.emg_path, emg_protocol, stream_id="emg"),
+                   "plate": Device(rig.plate_path, stream_id="plate")}
         blocks: dict[str, list[SampleBlock]] = {k: [] for k in devices}
         for name, dev in devices.items():
             dev.open()

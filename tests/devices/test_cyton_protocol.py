@@ -79,13 +79,22 @@ def test_garbage_truncated_and_corrupted_packets_are_skipped() -> None:
     assert dec.stats.bytes_discarded == 9 + 17 + 33 + 40
 
 
-def test_newest_packet_waits_for_confirmation_then_flush_releases_it() -> None:
-    counts = _counts(3)
+def _doubtful(counts: np.ndarray, row: int, counter: int) -> None:
+    """Make packet ``row`` look like a truncated packet glued to the next: A0 and the next counter inside it."""
+    counts[row, 0] = (0xA0 << 16 | ((counter + 1) & 0xFF) << 8) - 2**24
+
+
+def test_only_a_doubtful_newest_packet_waits_and_flush_releases_it() -> None:
+    counts = _counts(4)
+    _doubtful(counts, 3, 3)
     data = cy.encode_packets(0, counts)
     dec = cy.CytonDecoder()
-    assert dec.feed(data[:66], 0.0).blocks[0].n_samples == 1
-    assert dec.feed(data[66:], 0.0).blocks[0].n_samples == 1
-    assert dec.flush(0.0).blocks[0].first_index == 2
+    assert dec.feed(data[:33], 0.0).blocks == []  # the very first packet needs a confirming one
+    assert dec.feed(data[33:99], 0.0).blocks[0].n_samples == 3  # then packets are taken as they come
+    assert dec.feed(data[99:], 0.0).blocks == []  # this one might be glued: held
+    (block,) = dec.flush(0.0).blocks
+    assert block.first_index == 3
+    np.testing.assert_array_equal(block.counts, counts[3:])
 
 
 def test_microvolts_of_1000_counts_at_gain_24() -> None:
@@ -101,9 +110,9 @@ def test_long_silence_recovers_the_counter_wraps_from_the_host_clock() -> None:
     dec = cy.CytonDecoder()
     before = dec.feed(data[:10 * 33], host_time=10 / 250).blocks
     after = dec.feed(data[510 * 33:], host_time=520 / 250).blocks + dec.flush(520 / 250).blocks
-    assert [b.first_index for b in before + after] == [0, 9, 510, 519]  # 9 and 519 were held, then released
+    assert [b.first_index for b in before + after] == [0, 510]
     assert dec.stats.packets_lost == 500
-    np.testing.assert_array_equal(np.concatenate([b.counts for b in after[1:]]), counts[510:])
+    np.testing.assert_array_equal(after[0].counts, counts[510:])
 
 
 def test_short_gaps_are_never_changed_by_the_clock() -> None:
@@ -112,3 +121,14 @@ def test_short_gaps_are_never_changed_by_the_clock() -> None:
     dec.feed(data[:10 * 33], host_time=0.0)
     dec.feed(data[15 * 33:], host_time=0.4)  # a 0.4 s stall with 5 packets lost: trust the counter
     assert dec.stats.packets_lost == 5
+
+
+def test_a_held_packet_keeps_its_own_arrival_time() -> None:
+    counts = _counts(4)
+    _doubtful(counts, 1, 1)
+    data = cy.encode_packets(0, counts)
+    dec = cy.CytonDecoder()
+    first = dec.feed(data[:66], host_time=1.0).blocks
+    assert [(b.first_index, b.n_samples, b.host_time) for b in first] == [(0, 1, 1.0)]  # packet 1 held
+    later = dec.feed(data[99:], host_time=1.008).blocks  # packet 2 was lost
+    assert [(b.first_index, b.n_samples, b.host_time) for b in later] == [(1, 1, 1.0), (3, 1, 1.008)]

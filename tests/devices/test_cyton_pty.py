@@ -99,8 +99,8 @@ def test_brainflow_cyton_board_reads_the_simulator(cyton_server: PtyServer) -> N
 class _FinitePackets(CytonFirmware):
     """A board that sends exactly ``limit`` packets, then goes quiet."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(LoopingSource(RAMP))
+    def __init__(self, limit: int, source: np.ndarray) -> None:
+        super().__init__(LoopingSource(source))
         self.limit = limit
         self.sent = 0
 
@@ -111,7 +111,9 @@ class _FinitePackets(CytonFirmware):
 
 
 def test_stop_releases_the_packet_held_for_confirmation() -> None:
-    with PtyServer(_FinitePackets(300), speed=8.0) as server, Device(server.path, "cyton") as dev:
+    source = RAMP.copy()
+    source[299 % 256, 0] = (0xA0 << 16 | (300 % 256) << 8) - 2**24  # the last packet looks glued: it is held
+    with PtyServer(_FinitePackets(300, source), speed=8.0) as server, Device(server.path, "cyton") as dev:
         blocks: list[SampleBlock] = []
         dev.subscribe(blocks.append)
         dev.start()
@@ -119,4 +121,4 @@ def test_stop_releases_the_packet_held_for_confirmation() -> None:
         assert dev.stats.samples == 299  # the newest waits for a confirmation that will never come...
         dev.stop()
     assert dev.stats.samples == sum(b.n_samples for b in blocks) == 300  # ...until the stream ends
-    np.testing.assert_array_equal(np.concatenate([b.counts for b in blocks]), RAMP[np.arange(300) % 256])
+    np.testing.assert_array_equal(np.concatenate([b.counts for b in blocks]), source[np.arange(300) % 256])
