@@ -21,16 +21,18 @@ def analyze_stored_trial(s: Session, trial: Trial) -> dict[str, object]:
     if emg is None:
         return {"trial_id": trial.id, "error": "this trial has no EMG recording"}
     rec, values = emg
-    force = plate_rate = None
+    force = plate_rate = cells = None
     if plate is not None:
         prec, pvalues = plate
+        cells = list(prec.channel_names)
         # shift the plate onto the EMG clock: sample 0 of each was taken at its start_offset_s
         shift = int(round((rec.start_offset_s - prec.start_offset_s) * prec.sample_rate_hz))
         force = pvalues[shift:] if shift >= 0 else np.vstack([np.repeat(pvalues[:1], -shift, 0), pvalues])
         plate_rate = prec.sample_rate_hz
     result = analyze_trial(values, rec.sample_rate_hz, rec.channel_names,
                            side=trial.side if trial.side in ("left", "right") else "left",
-                           force_cells_n=force, plate_rate_hz=plate_rate)
+                           force_cells_n=force, plate_rate_hz=plate_rate, plate_cells=cells,
+                           exercise=trial.exercise)
     result.update(trial_id=trial.id, exercise=trial.exercise, side=trial.side,
                   simulated=any(r.simulated for r in trial.recordings),
                   recording_ids=[r.id for r in trial.recordings])

@@ -1,83 +1,252 @@
-"""One trial's analysis: onsets per channel, reps from the plate, per-rep firing order and glute lead.
+"""One trial's analysis: quality, onsets per channel, reps, per-rep metrics and the trial summary.
 
 Everything the live view, the recorder, the review screen and the reports show comes from here, as plain
-JSON-able dicts (times in seconds from the start of the recording, ``_s``; durations ``_ms``).
+JSON-able dicts (times in seconds from the start of the recording, ``_s``; durations ``_ms``). The schema is
+documented in docs/analysis.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 
 import numpy as np
 
-from clinic.signals.onsets import ChannelOnsets, OnsetSettings, detect_onsets
-from clinic.signals.reps import Rep, segment_reps
+from clinic.signals.conditioning import ConditioningSettings, block_mean_cm, condition_cm, envelope_decimated
+from clinic.signals.normalise import NO_MVC_REASON, missing_mvc, ratio, resting_baseline, to_percent_mvc
+from clinic.signals.onsets import ChannelOnsets, OnsetSettings, detect_onsets_filtered
+from clinic.signals.plate import PlateTraces, hold_plate_metrics, sit_down_reps
+from clinic.signals.quality import channel_quality, summarise
+from clinic.signals.reps import Rep, segment_reps, segment_reps_from_envelopes
+from clinic.signals.summary import rep_summary
 
 MUSCLES = ("glute_max", "hamstrings", "erector_spinae")
+MIN_DURATION_S = 2.0
+MIN_RATE_HZ = 100.0
+#: a muscle's onset belongs to a rep if it falls this long before the movement start ... after the hold start
+ONSET_WINDOW_S = (1.0, 0.5)
 
 
-def _onset_near(ch: ChannelOnsets, t0: float, t1: float) -> float | None:
-    for b in ch.bursts:
-        if t0 <= b.onset_s <= t1:
-            return b.onset_s
+def muscle_channel(names: Sequence[str], muscle: str, side: str) -> str | None:
+    """The channel recording ``muscle`` on ``side`` (``glute_max_left``), or one named just ``glute_max``."""
+    for candidate in (f"{muscle}_{side}", muscle):
+        if candidate in names:
+            return candidate
     return None
 
 
-def rep_metrics(rep: Rep, onsets: dict[str, ChannelOnsets], side: str) -> dict[str, object]:
-    """Onsets relative to movement start, firing order and glute lead (ms, negative = glute late)."""
-    window = (rep.movement_start_s - 0.6, rep.hold_start_s + 0.3)
+def _onset_in(ch: ChannelOnsets | None, t0: float, t1: float) -> tuple[float | None, float | None]:
+    """Earliest burst onset in [t0, t1] and its confidence."""
+    if ch is None:
+        return None, None
+    for b in ch.bursts:
+        if t0 <= b.onset_s <= t1:
+            return b.onset_s, b.confidence
+    return None, None
+
+
+def _hold_amplitude(env: np.ndarray, env_rate: float, rep: Rep, mvc: Mapping[str, float] | None,
+                    baseline: Mapping[str, float], channel: str, index: int) -> dict[str, float | None]:
+    a, b = int(rep.hold_start_s * env_rate), max(int(rep.hold_start_s * env_rate) + 1, int(rep.hold_end_s * env_rate))
+    seg = env[index, a:b]
+    if not len(seg):
+        return {"mean_uv": None, "peak_uv": None, "mean_pct_mvc": None, "peak_pct_mvc": None}
+    mean_uv, peak_uv = float(seg.mean()), float(seg.max())
+    ref = (mvc or {}).get(channel)
+    base = baseline.get(channel, 0.0)
+
+    def pct(v: float) -> float | None:
+        p = to_percent_mvc(v, ref, base)
+        return None if p is None else round(p, 2)
+
+    return {"mean_uv": round(mean_uv, 3), "peak_uv": round(peak_uv, 3), "mean_pct_mvc": pct(mean_uv),
+            "peak_pct_mvc": pct(peak_uv)}
+
+
+def rep_metrics(rep: Rep, onsets: dict[str, ChannelOnsets], side: str, *, names: Sequence[str] = (),
+                env: np.ndarray | None = None, env_rate: float = 0.0, mvc: Mapping[str, float] | None = None,
+                baseline: Mapping[str, float] | None = None, hold_target_s: float = 5.0,
+                previous: Rep | None = None) -> dict[str, object]:
+    """Per-rep metrics: onsets relative to movement start, firing order, glute lead (ms, negative = glute
+    late), hold amplitudes (uV and %MVC), ratios between muscles (None without MVC), hold time."""
+    names = list(names) or list(onsets)
+    t0, t1 = rep.movement_start_s - ONSET_WINDOW_S[0], rep.hold_start_s + ONSET_WINDOW_S[1]
+    onset_s: dict[str, float | None] = {}
     rel: dict[str, float | None] = {}
+    conf: dict[str, float | None] = {}
+    channels: dict[str, str | None] = {}
     for muscle in MUSCLES:
-        ch = onsets.get(f"{muscle}_{side}")
-        t = _onset_near(ch, *window) if ch else None
-        rel[muscle] = None if t is None else (t - rep.movement_start_s) * 1000.0
+        ch = muscle_channel(names, muscle, side)
+        channels[muscle] = ch
+        t, c = _onset_in(onsets.get(ch) if ch else None, t0, t1)
+        onset_s[muscle], conf[muscle] = t, c
+        rel[muscle] = None if t is None else round((t - rep.movement_start_s) * 1000.0, 2)
     fired = sorted((v, k) for k, v in rel.items() if v is not None)
     glute = rel["glute_max"]
 
     def lead(other: str) -> float | None:
         o = rel[other]
-        if glute is None or o is None:
-            return None
-        return o - glute
+        return None if glute is None or o is None else round(o - glute, 2)
 
-    return {
+    out: dict[str, object] = {
         "rep": rep.number,
-        "movement_start_s": rep.movement_start_s,
-        "hold_start_s": rep.hold_start_s,
-        "hold_end_s": rep.hold_end_s,
-        "lower_end_s": rep.lower_end_s,
-        "hold_ms": rep.hold_s * 1000.0,
+        "segmented_from": rep.source,
+        "movement_start_s": round(rep.movement_start_s, 4),
+        "hold_start_s": round(rep.hold_start_s, 4),
+        "hold_end_s": round(rep.hold_end_s, 4),
+        "lower_end_s": round(rep.lower_end_s, 4),
+        "hold_ms": round(rep.hold_s * 1000.0, 1),
+        "hold_reached": bool(rep.hold_s >= hold_target_s),
+        "rest_before_ms": (round((rep.movement_start_s - previous.lower_end_s) * 1000.0, 1)
+                           if previous is not None else None),
+        "channels": channels,
+        "onset_s": {k: (None if v is None else round(v, 4)) for k, v in onset_s.items()},
         "onset_rel_movement_ms": rel,
+        "onset_confidence": conf,
         "firing_order": [k for _, k in fired],
         "glute_first": bool(fired) and fired[0][1] == "glute_max",
         "glute_lead_hamstrings_ms": lead("hamstrings"),
         "glute_lead_erector_spinae_ms": lead("erector_spinae"),
     }
+    if env is not None and env_rate > 0:
+        amps = {}
+        for muscle, ch in channels.items():
+            if ch is not None and ch in names:
+                amps[muscle] = _hold_amplitude(env, env_rate, rep, mvc, baseline or {}, ch, names.index(ch))
+        out["hold_amplitude"] = amps
+        pct = {m: (a or {}).get("mean_pct_mvc") for m, a in amps.items()}
+        out["glute_hamstring_ratio"] = _r(ratio(pct.get("glute_max"), pct.get("hamstrings")))
+        out["lumbar_glute_ratio"] = _r(ratio(pct.get("erector_spinae"), pct.get("glute_max")))
+        lacking = missing_mvc(mvc, [c for c in channels.values() if c])
+        out["ratio_reason"] = NO_MVC_REASON.format(muscles=", ".join(lacking)) if lacking else None
+    return out
+
+
+def _r(v: float | None) -> float | None:
+    return None if v is None else round(v, 3)
+
+
+def _error_result(reason: str, rate_hz: float, n: int, settings: OnsetSettings) -> dict[str, object]:
+    return {"error": reason, "method": settings.as_dict(), "sample_rate_hz": rate_hz,
+            "duration_s": n / rate_hz if rate_hz > 0 else None, "channels": {}, "reps": [],
+            "summary": rep_summary([])}
 
 
 def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] | tuple[str, ...],
                   side: str = "left", force_cells_n: np.ndarray | None = None,
                   plate_rate_hz: float | None = None,
-                  settings: OnsetSettings = OnsetSettings()) -> dict[str, object]:
-    onsets = detect_onsets(emg, emg_rate_hz, channel_names, settings)
-    by_name = {c.name: c for c in onsets}
+                  settings: OnsetSettings = OnsetSettings(), *,
+                  plate_cells: Sequence[str] | None = None, exercise: str | None = None,
+                  mvc: Mapping[str, float] | None = None,
+                  conditioning: ConditioningSettings = ConditioningSettings(),
+                  body_mass_kg: float | None = None, hold_target_s: float = 5.0) -> dict[str, object]:
+    """Analyse one trial of raw EMG (samples x channels, uV) and, optionally, the plate cells (samples x cells, N).
+
+    ``mvc`` maps channel names to MVC references (``normalise.mvc_reference``); without one, amplitudes
+    are in microvolts and the ratios between muscles are None with the reason. Bad input does not raise: the
+    result then has an ``error`` saying why (and no reps).
+    """
+    names = [str(n) for n in channel_names]
+    x = np.asarray(emg)
+    if x.ndim == 1:
+        x = x[:, None]
+    n = x.shape[0]
+    if not np.isfinite(emg_rate_hz) or emg_rate_hz < MIN_RATE_HZ:
+        return _error_result(f"sample rate {emg_rate_hz:g} Hz is too low for EMG (at least {MIN_RATE_HZ:g} Hz; "
+                             "1000 Hz or more for onset timing)", emg_rate_hz, n, settings)
+    if x.shape[1] != len(names):
+        return _error_result(f"{x.shape[1]} channels of data but {len(names)} channel names", emg_rate_hz, n,
+                             settings)
+    if n < MIN_DURATION_S * emg_rate_hz:
+        return _error_result(f"recording too short: {n / emg_rate_hz:.2f} s (at least {MIN_DURATION_S:g} s with "
+                             "a resting stretch)", emg_rate_hz, n, settings)
+    quality = channel_quality_fast = None
+    finite = np.isfinite(x)
+    xs = np.where(finite, x, 0.0).astype(np.float32) if not finite.all() else x
+    filtered = condition_cm(xs.T, emg_rate_hz, conditioning)
+    quality = channel_quality(x, emg_rate_hz, names, filtered_cm=filtered, conditioning=conditioning)
+    channel_quality_fast = {q.name: q for q in quality}
+    usable = [q.verdict != "bad" for q in quality]
+    if not any(usable):
+        reasons = "; ".join(f"{q.name}: {q.reasons[0]}" for q in quality if q.reasons)
+        result = _error_result(f"no usable EMG channel ({reasons})", emg_rate_hz, n, settings)
+        result["quality"] = {q.name: q.as_dict() for q in quality}
+        return result
+    onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings)
+    for o, ok in zip(onsets, usable):
+        if not ok:
+            o.bursts = []  # a flat, clipped or broken channel has no trustworthy bursts
+    by_name = {o.name: o for o in onsets}
+    env, env_rate = envelope_decimated(filtered, emg_rate_hz, conditioning.envelope_lowpass_hz)
+    baseline = resting_baseline(env, env_rate, names)
+
     reps: list[Rep] = []
+    landing: list[dict[str, object]] = []
+    notes: list[str] = []
+    plate_info: dict[str, object] | None = None
+    cells = list(plate_cells) if plate_cells is not None else None
+    bridge_rate = 0.0
+    force = np.zeros((0, 0))
     if force_cells_n is not None and plate_rate_hz:
-        reps = segment_reps(np.asarray(force_cells_n).sum(axis=1), plate_rate_hz)
-    per_rep = [rep_metrics(r, by_name, side) for r in reps]
-    firsts = [r["glute_first"] for r in per_rep]
-    leads = [r["glute_lead_hamstrings_ms"] for r in per_rep if r["glute_lead_hamstrings_ms"] is not None]
+        force = np.asarray(force_cells_n, dtype=np.float64)
+        if force.ndim == 1:
+            force = force[:, None]
+        if cells is None or len(cells) != force.shape[1]:
+            cells = ["front_left", "front_right", "back_left", "back_right"][:force.shape[1]] \
+                if force.shape[1] == 4 and cells is None else [f"cell{i + 1}" for i in range(force.shape[1])]
+        sit = exercise == "bench_sit_down" or any("seat" in c for c in cells)
+        if not np.all(np.isfinite(force)):
+            notes.append("the plate recording has missing samples: reps taken from the EMG envelopes")
+        elif sit:
+            reps, landing = sit_down_reps(force, cells, plate_rate_hz, body_mass_kg)
+        else:
+            # bridges: phases and sway are analysed after a 10 Hz low-pass, so ~200 Hz is plenty
+            k = max(1, int(plate_rate_hz // 200))
+            if k > 1:
+                force = block_mean_cm(force.T, k).T.astype(np.float64)
+            bridge_rate = plate_rate_hz / k
+            reps = segment_reps(force.sum(axis=1), bridge_rate)
+        plate_info = {"sample_rate_hz": plate_rate_hz, "cells": cells}
+    if not reps and (force_cells_n is None or not plate_rate_hz or notes):
+        active = [i for i, nm in enumerate(names) if usable[i] and (nm.endswith(f"_{side}") or
+                                                                    not nm.endswith(("_left", "_right")))]
+        reps = segment_reps_from_envelopes(env[active] if active else env, env_rate)
+        if reps:
+            notes.append("no force plate: reps segmented from the EMG envelopes (approximate phases)")
+    traces = (PlateTraces(force, cells, bridge_rate)
+              if force_cells_n is not None and plate_rate_hz and cells is not None and reps and not landing
+              and bridge_rate else None)
+    per_rep = []
+    for k, r in enumerate(reps):
+        m = rep_metrics(r, by_name, side, names=names, env=env, env_rate=env_rate, mvc=mvc, baseline=baseline,
+                        hold_target_s=hold_target_s, previous=reps[k - 1] if k else None)
+        if force_cells_n is not None and plate_rate_hz and cells is not None:
+            if landing:
+                m["landing"] = landing[k]
+            else:
+                m["plate"] = hold_plate_metrics(force, cells, bridge_rate, r, traces=traces)
+        per_rep.append(m)
+    if emg_rate_hz < 1000:
+        notes.append(f"EMG sampled at {emg_rate_hz:g} Hz: below 1 kHz the raw signal aliases and onset timing is "
+                     "coarse")
+    units = "%MVC" if mvc and not missing_mvc(mvc, names) else "uV"
     return {
         "method": settings.as_dict(),
+        "conditioning": conditioning.as_dict(),
         "sample_rate_hz": emg_rate_hz,
-        "duration_s": emg.shape[0] / emg_rate_hz,
-        "channels": {c.name: {"bursts": [asdict(b) for b in c.bursts], "baseline_mean": c.baseline_mean,
-                              "baseline_sd": c.baseline_sd, "threshold": c.threshold} for c in onsets},
+        "duration_s": round(n / emg_rate_hz, 4),
+        "side": side,
+        "exercise": exercise,
+        "amplitude_units": units,
+        "amplitude_note": None if units == "%MVC" else NO_MVC_REASON.format(
+            muscles=", ".join(missing_mvc(mvc, names))),
+        "quality_verdict": summarise(quality),
+        "channels": {o.name: {"bursts": [{**asdict(b), "duration_ms": round(b.duration_ms, 1)} for b in o.bursts],
+                              "baseline_mean": o.baseline_mean, "baseline_sd": o.baseline_sd,
+                              "threshold": o.threshold, "resting_envelope_uv": round(baseline[o.name], 3),
+                              "quality": channel_quality_fast[o.name].as_dict()} for o in onsets},
+        "plate": plate_info,
         "reps": per_rep,
-        "summary": {
-            "reps": len(per_rep),
-            "glute_first_share": (sum(firsts) / len(firsts)) if firsts else None,
-            "glute_lead_hamstrings_ms_median": float(np.median(leads)) if leads else None,
-            "hold_ms_median": float(np.median([r["hold_ms"] for r in per_rep])) if per_rep else None,
-        },
+        "summary": rep_summary(per_rep),
+        "notes": notes,
     }

@@ -34,9 +34,14 @@ def band_edges_hz(rate_hz: float, s: ConditioningSettings = ConditioningSettings
 
 
 def bandpass_notch_sos(rate_hz: float, s: ConditioningSettings = ConditioningSettings()) -> np.ndarray:
-    """4th-order Butterworth band-pass (high edge clipped below Nyquist) with the mains notch folded in."""
+    """4th-order Butterworth band-pass (high edge clipped below Nyquist) with the mains notch folded in.
+
+    A 4th-order band-pass is ``butter(N=2, btype="band")`` in scipy (the band-pass doubles the prototype
+    order): two second-order sections, plus one for the notch. Run forward and backward offline (zero-phase),
+    its magnitude response is squared.
+    """
     low, high = band_edges_hz(rate_hz, s)
-    sos = signal.butter(4, [low, high], btype="band", fs=rate_hz, output="sos")
+    sos = signal.butter(2, [low, high], btype="band", fs=rate_hz, output="sos")
     if s.mains_hz and s.mains_hz < 0.95 * rate_hz / 2.0:
         b, a = signal.iirnotch(s.mains_hz, Q=30.0, fs=rate_hz)
         sos = np.vstack([sos, signal.tf2sos(b, a)])
@@ -49,7 +54,9 @@ def condition_cm(x_cm: np.ndarray, rate_hz: float,
     x = np.ascontiguousarray(x_cm, dtype=np.float32)
     x = x - x.mean(axis=1, keepdims=True)
     padlen = min(x.shape[1] - 1, 3 * int(rate_hz / max(s.band_low_hz, 1.0)))
-    return signal.sosfiltfilt(bandpass_notch_sos(rate_hz, s), x, axis=1, padlen=padlen).astype(np.float32)
+    # float32 coefficients keep the whole cascade in float32 (half the memory traffic; error < 1e-5 of peak)
+    sos = bandpass_notch_sos(rate_hz, s).astype(np.float32)
+    return signal.sosfiltfilt(sos, x, axis=1, padlen=padlen).astype(np.float32, copy=False)
 
 
 def condition(x: np.ndarray, rate_hz: float, s: ConditioningSettings = ConditioningSettings()) -> np.ndarray:
@@ -63,6 +70,22 @@ def linear_envelope(filtered: np.ndarray, rate_hz: float, cutoff_hz: float = 6.0
     return signal.sosfiltfilt(sos, np.abs(filtered), axis=0).astype(np.float32)
 
 
+def block_mean_cm(x_cm: np.ndarray, k: int, rectify: bool = False) -> np.ndarray:
+    """Means of consecutive blocks of ``k`` samples along time (channel-major; the tail is dropped).
+
+    Strided adds rather than a reduction over a short axis: several times faster for small ``k``.
+    ``rectify`` averages ``|x|`` without making a rectified copy first.
+    """
+    m = x_cm.shape[1] // k
+    first = x_cm[:, 0:m * k:k]
+    out = np.abs(first, dtype=np.float32) if rectify else np.array(first, dtype=np.float32)
+    for j in range(1, k):
+        part = x_cm[:, j:m * k:k]
+        out += np.abs(part) if rectify else part
+    out /= k
+    return out
+
+
 def envelope_decimated(filtered_cm: np.ndarray, rate_hz: float, cutoff_hz: float = 6.0,
                        out_rate_hz: float = 200.0) -> tuple[np.ndarray, float]:
     """Linear envelope at a reduced rate (channels x blocks): rectify, block mean, zero-phase low-pass.
@@ -72,8 +95,7 @@ def envelope_decimated(filtered_cm: np.ndarray, rate_hz: float, cutoff_hz: float
     at a fraction of the cost. Returns the envelope and its rate in Hz.
     """
     k = max(1, int(rate_hz // out_rate_hz))
-    n = (filtered_cm.shape[1] // k) * k
-    blocks = np.abs(filtered_cm[:, :n]).reshape(filtered_cm.shape[0], -1, k).mean(axis=2)
+    blocks = block_mean_cm(filtered_cm, k, rectify=True)
     rate = rate_hz / k
     if blocks.shape[1] > 9:
         sos = signal.butter(2, min(cutoff_hz, 0.45 * rate), fs=rate, output="sos")

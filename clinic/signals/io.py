@@ -1,12 +1,30 @@
-"""Reading signals from files for `glutelab analyze FILE`: CSV (header row, time column or a given rate)."""
+"""Reading signals from files for ``glutelab analyze FILE``: CSV, GluteLab CSV exports and EDF/EDF+/BDF.
+
+- CSV: a header row naming the channels; the sample rate from a ``time`` column in seconds, or given.
+  Lines starting with ``#`` are comments (GluteLab exports put the recording's description there, e.g.
+  ``# GluteLab recording 12, emg, 2000 Hz, units uV``; the rate is taken from it when there is no time
+  column).
+- EDF/EDF+/BDF (pyedflib): every signal at the most common sample rate is read, in microvolts when its
+  physical dimension is a volt unit.
+
+Every problem raises ``SignalFileError`` with a message that says what is wrong and what would fix it.
+"""
 
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+#: muscle names a channel may be mapped to (with ``_left``/``_right`` or bare)
+MUSCLE_NAMES = ("glute_max", "hamstrings", "erector_spinae")
+MIN_RATE_HZ = 100.0
+MAX_RATE_HZ = 100_000.0
+_UNIT_TO_UV = {"uv": 1.0, "µv": 1.0, "mv": 1000.0, "v": 1e6, "nv": 1e-3}
 
 
 class SignalFileError(ValueError):
@@ -19,40 +37,189 @@ class LoadedSignals:
     rate_hz: float
     channel_names: list[str]
     source: str
+    units: str = "uV"
+    time_offset_s: float = 0.0  # the file's first time stamp (times in results count from the file start)
+    kind: str = "emg"
+    notes: list[str] = field(default_factory=list)
+
+
+def allowed_targets() -> list[str]:
+    return [f"{m}{s}" for m in MUSCLE_NAMES for s in ("_left", "_right", "")]
+
+
+def parse_channel_map(spec: str | None) -> dict[str, str]:
+    """``ch1=glute_max_left,ch2=hamstrings_left`` -> {"ch1": "glute_max_left", ...} (targets checked)."""
+    if not spec:
+        return {}
+    out: dict[str, str] = {}
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "=" not in part:
+            raise SignalFileError(f"--map entry {part!r} is not CHANNEL=MUSCLE (e.g. ch1=glute_max_left)")
+        src, dst = (p.strip() for p in part.split("=", 1))
+        if dst not in allowed_targets():
+            raise SignalFileError(f"--map: unknown muscle {dst!r}; use one of {', '.join(allowed_targets())}")
+        out[src] = dst
+    return out
+
+
+def apply_channel_map(sig: LoadedSignals, mapping: Mapping[str, str]) -> LoadedSignals:
+    """Rename channels; unmapped channels keep their names; a mapped name that is not in the file is an error."""
+    missing = [k for k in mapping if k not in sig.channel_names]
+    if missing:
+        raise SignalFileError(f"--map names {', '.join(missing)}, which the file does not have; its channels are "
+                              f"{', '.join(sig.channel_names)}")
+    names = [mapping.get(n, n) for n in sig.channel_names]
+    dup = [n for n, c in Counter(names).items() if c > 1]
+    if dup:
+        raise SignalFileError(f"--map gives two channels the same name: {', '.join(dup)}")
+    sig.channel_names = names
+    return sig
+
+
+def load_signals(path: str | Path, rate_hz: float | None = None) -> LoadedSignals:
+    """Load a CSV (plain or GluteLab export) or an EDF/EDF+/BDF file, by extension."""
+    path = Path(path)
+    if not path.exists():
+        raise SignalFileError(f"{path} does not exist")
+    if path.suffix.lower() in (".edf", ".bdf", ".rec"):
+        return load_edf(path)
+    return load_csv(path, rate_hz)
+
+
+def _check_rate(rate_hz: float, path: Path) -> None:
+    if not np.isfinite(rate_hz) or rate_hz < MIN_RATE_HZ or rate_hz > MAX_RATE_HZ:
+        raise SignalFileError(f"{path}: sample rate {rate_hz:g} Hz is not a plausible EMG rate (expected "
+                              f"{MIN_RATE_HZ:g}-{MAX_RATE_HZ:g} Hz; surface EMG needs 1000 Hz or more). If the time "
+                              "column is not in seconds, drop it and give --rate")
 
 
 def load_csv(path: str | Path, rate_hz: float | None = None) -> LoadedSignals:
     path = Path(path)
+    comments: list[str] = []
+    header: list[str] | None = None
+    skip = 0
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            header = next(csv.reader(fh), None)
+        with open(path, encoding="utf-8-sig") as fh:
+            for line in fh:
+                skip += 1
+                if line.startswith("#"):
+                    comments.append(line[1:].strip())
+                    continue
+                if line.strip():
+                    header = [h.strip() for h in line.strip().split(",")]
+                    break
     except (OSError, UnicodeDecodeError) as exc:
         raise SignalFileError(f"cannot read {path}: {exc}") from exc
     if not header:
         raise SignalFileError(f"{path} is empty; expected a header row naming the channels")
-    names = [h.strip() for h in header]
+    if all(_is_number(h) for h in header):
+        raise SignalFileError(f"{path}: the first row is numbers, not channel names; add a header row "
+                              "(e.g. time,glute_max_left,...)")
+    names = header
     try:
-        data = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float64, ndmin=2)
+        data = np.loadtxt(path, delimiter=",", skiprows=skip, comments="#", dtype=np.float64, ndmin=2)
     except ValueError as exc:
-        raise SignalFileError(f"{path}: a row is not numeric ({exc})") from exc
+        raise SignalFileError(f"{path}: a row is not numeric or has the wrong number of columns ({exc})") from exc
+    if data.size == 0:
+        raise SignalFileError(f"{path} has a header but no samples")
     if data.shape[1] != len(names):
         raise SignalFileError(f"{path}: header names {len(names)} columns but rows have {data.shape[1]}")
+    kind, comment_rate = _parse_export_comment(comments)
+    if kind == "plate":
+        raise SignalFileError(f"{path} is a force-plate recording; analyse the EMG recording of the trial (or "
+                              "the session with --session)")
     lower = [n.lower() for n in names]
+    offset = 0.0
+    notes: list[str] = []
     if "time" in lower:
-        t = data[:, lower.index("time")]
-        data = np.delete(data, lower.index("time"), axis=1)
-        del names[lower.index("time")]
+        k = lower.index("time")
+        t = data[:, k]
+        data = np.delete(data, k, axis=1)
+        del names[k]
+        if len(t) < 2 or not np.all(np.isfinite(t)):
+            raise SignalFileError(f"{path}: the time column has missing values; fix it or drop it and give --rate")
         dt = np.diff(t)
-        if len(t) < 2 or not np.all(np.isfinite(t)) or np.any(dt <= 0):
-            raise SignalFileError(f"{path}: the time column is not strictly increasing; fix it or drop it and "
-                                  "give --rate")
+        if np.any(dt <= 0):
+            bad = int(np.argmax(dt <= 0)) + 2 + skip
+            raise SignalFileError(f"{path}: the time column is not strictly increasing (around data line {bad}); "
+                                  "fix it or drop it and give --rate")
         file_rate = 1.0 / float(np.median(dt))
-        if rate_hz is None:
-            rate_hz = file_rate
+        if np.max(np.abs(dt - np.median(dt))) > 0.5 * np.median(dt):
+            notes.append("the time column has irregular steps (gaps or jitter); samples are taken as evenly "
+                         f"spaced at {file_rate:g} Hz")
+        if rate_hz is not None and abs(rate_hz - file_rate) > 0.01 * file_rate:
+            raise SignalFileError(f"{path}: --rate {rate_hz:g} Hz disagrees with the time column ({file_rate:.6g} "
+                                  "Hz); drop one of them")
+        rate_hz = rate_hz or file_rate
+        offset = float(t[0])
     elif rate_hz is None:
-        raise SignalFileError(f"{path} has no 'time' column: give the sample rate with --rate HZ")
-    if rate_hz <= 0:
-        raise SignalFileError("the sample rate must be positive")
+        if comment_rate is None:
+            raise SignalFileError(f"{path} has no 'time' column: give the sample rate with --rate HZ")
+        rate_hz = comment_rate
+    _check_rate(float(rate_hz), path)
     if not names:
         raise SignalFileError(f"{path} has no signal columns")
-    return LoadedSignals(data.astype(np.float32), float(rate_hz), names, str(path))
+    return LoadedSignals(data.astype(np.float32), float(rate_hz), names, str(path), time_offset_s=offset,
+                         kind=kind or "emg", notes=notes)
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_export_comment(comments: list[str]) -> tuple[str | None, float | None]:
+    """Kind and rate from a GluteLab export comment ('GluteLab recording 12, emg, 2000 Hz, units uV')."""
+    for c in comments:
+        m = re.match(r"GluteLab recording \S+,\s*(\w+),\s*([0-9.eE+-]+)\s*Hz", c)
+        if m:
+            return m.group(1), float(m.group(2))
+    return None, None
+
+
+def load_edf(path: str | Path) -> LoadedSignals:
+    """EDF/EDF+/BDF via pyedflib: the signals at the most common rate, converted to uV where possible."""
+    import pyedflib
+
+    path = Path(path)
+    try:
+        reader = pyedflib.EdfReader(str(path))
+    except OSError as exc:
+        raise SignalFileError(f"{path} is not a readable EDF/BDF file ({exc})") from exc
+    try:
+        n = reader.signals_in_file
+        if n == 0:
+            raise SignalFileError(f"{path} has no signals")
+        rates = [float(reader.getSampleFrequency(i)) for i in range(n)]
+        rate = Counter(rates).most_common(1)[0][0]
+        notes = []
+        keep = [i for i in range(n) if rates[i] == rate]
+        if len(keep) < n:
+            skipped = [reader.getLabel(i).strip() for i in range(n) if rates[i] != rate]
+            notes.append(f"skipped signals at other rates than {rate:g} Hz: {', '.join(skipped)}")
+        cols, names, units = [], [], []
+        for i in keep:
+            x = reader.readSignal(i).astype(np.float64)
+            unit = reader.getPhysicalDimension(i).strip()
+            factor = _UNIT_TO_UV.get(unit.lower())
+            if factor is None:
+                notes.append(f"{reader.getLabel(i).strip()}: unit {unit!r} kept as is (not a volt unit)")
+                factor = 1.0
+            cols.append(x * factor)
+            names.append(reader.getLabel(i).strip() or f"ch{i + 1}")
+            units.append(unit)
+        length = min(len(c) for c in cols)
+        data = np.column_stack([c[:length] for c in cols]).astype(np.float32)
+    finally:
+        reader.close()
+    _check_rate(rate, path)
+    dup = [k for k, c in Counter(names).items() if c > 1]
+    if dup:
+        names = [f"{nm}_{i + 1}" if nm in dup else nm for i, nm in enumerate(names)]
+    return LoadedSignals(data, rate, names, str(path), units="uV", notes=notes)

@@ -283,14 +283,14 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
         z[:edge], z[max(edge, nd - edge):] = 1.0, 1.0  # the filters settle there: not a contraction
         on_z, off_z = 1.0 + settings.k_sd * cv[i], 1.0 + settings.k_off_sd * cv[i]
         s, e = _cores(z, on_z, min_on, min_off, min_burst)
-        med = _medians(z, s, e, 1)
+        med = _medians(z, s, e, 4)
         if len(med):
             # contractions, not low-level activity: a second pass with the threshold raised to
             # ``min_relative_db`` under the channel's strongest burst (if that is above the onset threshold)
             rel_z = float(to_z(amp(med.max()) * 10 ** (settings.min_relative_db / 20.0)))
             if rel_z > on_z:
                 s, e = _cores(z, rel_z, min_on, min_off, min_burst)
-                med = _medians(z, s, e, 1)
+                med = _medians(z, s, e, 4)
         if len(med):
             # and not a flicker on low-level activity (median amplitude over the resting level) nor a cable
             # knock (a sharp transient: little time near its peak, where a contraction has a plateau)

@@ -1,65 +1,141 @@
-"""`glutelab analyze`: per-rep metrics of a signal file or a stored session, as text or JSON."""
+"""`glutelab analyze`: per-rep metrics of a signal file or a stored session, as text or JSON.
+
+The JSON schema is documented in docs/analysis.md. Bad input (unreadable file, missing or non-monotonic time
+column, implausible rate, all channels flat/NaN/clipped, too short) prints one clear line and exits 2.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 
-from sqlalchemy import select
-
-from clinic.records.audit import record_event
-from clinic.records.db import unit_of_work
-from clinic.records.models import Session as VisitSession
 from clinic.signals.analysis import analyze_trial
-from clinic.signals.io import SignalFileError, load_csv
-from clinic.trial_analysis import analyze_stored_trial
-from ui.commands._common import open_workstation, subparser
+from clinic.signals.conditioning import ConditioningSettings
+from clinic.signals.io import SignalFileError, apply_channel_map, load_signals, parse_channel_map
+from clinic.signals.onsets import METHODS, OnsetSettings
+from ui.commands._common import subparser
 from ui.context import UserError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = subparser(sub, "analyze", "onsets, firing order and per-rep metrics of a file or a stored session",
                   needs_user=True)
-    p.add_argument("file", nargs="?", help="a CSV file (header row; a 'time' column in seconds or --rate)")
+    p.add_argument("file", nargs="?", help="a CSV (header row; a 'time' column in seconds or --rate), a GluteLab "
+                                           "CSV export, or an EDF/EDF+/BDF file")
     p.add_argument("--session", type=int, help="analyse a stored session (needs --user)")
     p.add_argument("--rate", type=float, help="sample rate in Hz when the file has no time column")
-    p.add_argument("--side", choices=("left", "right"), default="left")
+    p.add_argument("--map", help="which channel is which muscle: ch1=glute_max_left,ch2=hamstrings_left,...")
+    p.add_argument("--side", choices=("left", "right"), default="left", help="the working side")
+    p.add_argument("--mains", type=float, choices=(50.0, 60.0), default=50.0, help="mains frequency (notch)")
+    p.add_argument("--method", choices=METHODS, default=OnsetSettings().method, help="onset detector")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _clean(obj: object) -> object:
+    """NaN/inf -> null so the JSON is valid."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def analyze_file(path: str, rate_hz: float | None, channel_map: str | None, side: str, mains_hz: float,
+                 method: str) -> dict[str, object]:
+    """Load and analyse one file; raises ``UserError`` with the reason when the data cannot be analysed."""
+    try:
+        sig = apply_channel_map(load_signals(path, rate_hz), parse_channel_map(channel_map))
+    except SignalFileError as exc:
+        raise UserError(str(exc)) from exc
+    result = analyze_trial(sig.data, sig.rate_hz, sig.channel_names, side=side,
+                           settings=OnsetSettings(method=method),
+                           conditioning=ConditioningSettings(mains_hz=mains_hz))
+    if result.get("error"):
+        raise UserError(f"{path}: {result['error']}")
+    result["source"] = sig.source
+    result["time_offset_s"] = sig.time_offset_s
+    result["notes"] = list(sig.notes) + list(result.get("notes", []))  # type: ignore[arg-type]
+    return result
 
 
 def run(args: argparse.Namespace) -> int:
     if bool(args.file) == bool(args.session):
         raise UserError("give either a FILE or --session ID")
     if args.file:
-        try:
-            sig = load_csv(args.file, args.rate)
-        except SignalFileError as exc:
-            raise UserError(str(exc)) from exc
-        result: dict[str, object] = analyze_trial(sig.data, sig.rate_hz, sig.channel_names, side=args.side)
-        result["source"] = sig.source
+        result = analyze_file(args.file, args.rate, args.map, args.side, args.mains, args.method)
     else:
-        ws = open_workstation(args, sign_in=True)
-        assert ws.actor is not None
-        ws.actor.require("read")
-        with unit_of_work(ws.factory) as s:
-            visit = s.scalar(select(VisitSession).where(VisitSession.id == args.session))
-            if visit is None:
-                raise UserError(f"no session {args.session}")
-            record_event(s, ws.actor.username, "read", "session", visit.id, "analyze")
-            result = {"session_id": visit.id, "week": visit.week,
-                      "trials": [analyze_stored_trial(s, t) for t in visit.trials]}
+        result = _analyze_session(args)
     if args.json:
-        print(json.dumps(result, default=float))
+        print(json.dumps(_clean(result), default=float))
     else:
         _print_text(result)
     return 0
 
 
+def _analyze_session(args: argparse.Namespace) -> dict[str, object]:
+    from sqlalchemy import select
+
+    from clinic.records.audit import record_event
+    from clinic.records.db import unit_of_work
+    from clinic.records.models import Session as VisitSession
+    from clinic.signals.summary import session_summary
+    from clinic.trial_analysis import analyze_stored_trial
+    from ui.commands._common import open_workstation
+
+    ws = open_workstation(args, sign_in=True)
+    assert ws.actor is not None
+    ws.actor.require("read")
+    with unit_of_work(ws.factory) as s:
+        visit = s.scalar(select(VisitSession).where(VisitSession.id == args.session))
+        if visit is None:
+            raise UserError(f"no session {args.session}")
+        record_event(s, ws.actor.username, "read", "session", visit.id, "analyze")
+        trials = [analyze_stored_trial(s, t) for t in visit.trials]
+        return {"session_id": visit.id, "week": visit.week, "trials": trials,
+                "summary": session_summary([t for t in trials if not t.get("error")])}
+
+
+def _fmt(v: object, unit: str = "") -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.0f}{unit}" if abs(v) >= 10 else f"{v:.2f}{unit}"
+    return f"{v}{unit}"
+
+
 def _print_text(result: dict[str, object]) -> None:
     trials = result.get("trials", [result])
+    if "session_id" in result:
+        print(f"session {result['session_id']} (week {result.get('week')})")
     for trial in trials:  # type: ignore[union-attr]
-        summary = trial.get("summary", {})
-        print(f"trial {trial.get('trial_id', '-')}: {summary}")
+        if trial.get("error"):
+            print(f"trial {trial.get('trial_id', '-')}: {trial['error']}")
+            continue
+        s = trial.get("summary", {})
+        head = f"trial {trial['trial_id']}" if "trial_id" in trial else str(trial.get("source", "file"))
+        print(f"{head}: {trial.get('duration_s')} s at {trial.get('sample_rate_hz'):g} Hz, "
+              f"quality {trial.get('quality_verdict')}, amplitudes in {trial.get('amplitude_units')}")
+        for name, ch in trial.get("channels", {}).items():
+            q = ch.get("quality", {})
+            print(f"  {name}: {len(ch['bursts'])} bursts; quality {q.get('verdict')}"
+                  + (f" ({'; '.join(q.get('reasons', []))})" if q.get("reasons") else ""))
+        print(f"  reps {s.get('reps')}; glute first {_fmt(s.get('glute_first_share'))}; glute lead vs hamstrings "
+              f"median {_fmt(s.get('glute_lead_hamstrings_ms_median'), ' ms')}, vs lumbar "
+              f"{_fmt(s.get('glute_lead_erector_spinae_ms_median'), ' ms')}; hold median "
+              f"{_fmt(s.get('hold_ms_median'), ' ms')}")
         for rep in trial.get("reps", []):
-            print(f"  rep {rep['rep']}: order {' > '.join(rep['firing_order']) or '-'}; "
-                  f"glute lead vs hamstrings {rep['glute_lead_hamstrings_ms']} ms; hold {rep['hold_ms']:.0f} ms")
+            line = (f"  rep {rep['rep']}: order {' > '.join(rep['firing_order']) or '-'}; glute lead vs hamstrings "
+                    f"{_fmt(rep['glute_lead_hamstrings_ms'], ' ms')}, vs lumbar "
+                    f"{_fmt(rep['glute_lead_erector_spinae_ms'], ' ms')}; hold {_fmt(rep['hold_ms'], ' ms')}")
+            if rep.get("glute_hamstring_ratio") is not None:
+                line += f"; glute:hamstring {rep['glute_hamstring_ratio']:.2f}"
+            landing = rep.get("landing")
+            if landing:
+                line += (f"; descent {_fmt(landing.get('descent_ms'), ' ms')}, peak "
+                         f"{_fmt(landing.get('peak_seat_force_bw'), ' BW')}")
+            print(line)
+        for note in trial.get("notes", []):
+            print(f"  note: {note}")
