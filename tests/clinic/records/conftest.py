@@ -6,7 +6,9 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from argon2 import PasswordHasher
 
+from clinic.records import security
 from clinic.records.db import unit_of_work
 from clinic.records.patients import create_patient, start_trial
 from clinic.records.security import SYSTEM
@@ -14,6 +16,15 @@ from devices.types import DeviceInfo
 
 EMG_INFO = DeviceInfo("emg", "Test amp", "1", "1", "glutelab", 1000.0, ("glute_max_left", "hamstrings_left"),
                       "uV", (0.0223, 0.0223))
+
+
+PRODUCTION_HASHER = security._hasher
+
+
+@pytest.fixture(autouse=True)
+def fast_argon2(monkeypatch):  # noqa: ANN001, ANN201
+    """Argon2id with tiny costs in tests (still Argon2id); test_security checks the production costs."""
+    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def make_trial(factory, mrn: str = "T1") -> int:  # noqa: ANN001

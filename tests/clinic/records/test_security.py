@@ -40,7 +40,7 @@ from clinic.records.security import PERMISSIONS, AuthError, authenticate, create
 from clinic.records.store import RecordingWriter
 from devices.types import SampleBlock
 
-from .conftest import EMG_INFO
+from .conftest import EMG_INFO, PRODUCTION_HASHER
 
 PW = "correct horse battery"
 
@@ -69,6 +69,13 @@ def test_passwords_are_argon2id_hashes_and_sign_in_is_audited(db, users):
     with unit_of_work(factory) as s:
         actions = s.scalars(select(AuditEvent.action).where(AuditEvent.entity == "user")).all()
     assert actions.count("sign_in") == 3 and actions.count("sign_in_failed") == 1
+
+
+def test_production_password_hashing_costs_are_modern():
+    """OWASP's Argon2id floor is 19 MiB memory with 2 passes; argon2-cffi's defaults are above it."""
+    assert PRODUCTION_HASHER.type.name == "ID"
+    assert PRODUCTION_HASHER.memory_cost >= 19 * 1024 and PRODUCTION_HASHER.time_cost >= 2
+    assert PRODUCTION_HASHER.hash("x" * 10).startswith("$argon2id$")
 
 
 def test_role_checks_live_in_clinic(db, users):
