@@ -117,7 +117,7 @@ def search_patients(s: Session, actor: Actor, prefix: str, limit: int = 50) -> l
     actor.require("read")
     key = fold(prefix)
     cond = Patient.family_name_fold.startswith(key, autoescape=True)
-    if key and s.get_bind().dialect.name == "sqlite":
+    if key and ord(key[-1]) < 0x10FFFF and s.get_bind().dialect.name == "sqlite":
         # LIKE ... ESCAPE cannot use an index in SQLite; a binary range on the folded key can (same rows).
         cond = cond & (Patient.family_name_fold >= key) & (Patient.family_name_fold < key[:-1] + chr(ord(key[-1]) + 1))
     q = select(Patient).where(cond).order_by(Patient.family_name_fold, Patient.given_name_fold).limit(limit)

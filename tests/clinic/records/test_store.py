@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from sqlalchemy import update
 
 from clinic.records.db import unit_of_work
 from clinic.records.models import Recording, RecordingChunk
-from clinic.records.store import CorruptRecording, RecordingWriter, load_counts, load_physical
+from clinic.records.store import (
+    CorruptRecording,
+    RecordingWriter,
+    decode_chunk,
+    encode_chunk,
+    load_counts,
+    load_physical,
+)
 from devices.types import SampleBlock
 
 from .conftest import EMG_INFO
@@ -44,3 +54,10 @@ def test_lost_packets_are_filled_with_the_last_values_and_storage_is_compact(db,
         rec, values = load_physical(s, w.recording_id)
         assert rec.n_samples == 4000 and values.dtype == np.float32
         np.testing.assert_allclose(values, counts * 0.0223, rtol=1e-6)
+
+
+@given(st.integers(1, 8).flatmap(lambda ch: arrays(np.int32, st.tuples(st.integers(1, 300), st.just(ch)),
+                                                   elements=st.integers(-2**23, 2**23 - 1))))
+def test_chunk_codec_is_lossless(counts):
+    data, dtype, _ = encode_chunk(counts)
+    np.testing.assert_array_equal(decode_chunk(data, *counts.shape, dtype), counts)
