@@ -258,7 +258,7 @@ class CytonDecoder:
     def _hunt(self, arr: np.ndarray, ok: np.ndarray, cands: np.ndarray, pos: int, n: int, last: int | None,
               final: bool) -> tuple[int | None, int | None]:
         """(first candidate from ``pos`` on confirmed by the next packet, else the first candidate still
-        waiting for its confirming packet). At the end of a stream, a counter that continues will do."""
+        waiting for its confirming packet)."""
         i = int(np.searchsorted(cands, pos))
         while i < len(cands):
             c = int(cands[i])
@@ -268,7 +268,10 @@ class CytonDecoder:
             if confirmed is None:
                 if not final:
                     return None, c
-                if last is None or _continues(last, int(arr[c + 1])):
+                # at the end of a stream: a continuing counter will do, unless a later candidate starts inside
+                # this one (then this one is more likely garbage glued to that packet)
+                overlapped = i + 1 < len(cands) and cands[i + 1] < c + PACKET_SIZE
+                if (last is None or _continues(last, int(arr[c + 1]))) and not overlapped:
                     return c, None
             i += 1
         return None, None
