@@ -36,8 +36,10 @@ ADMIN = Actor(99, "boss", "administrator")
 
 def test_kill9_mid_recording_loses_at_most_one_second(db, db_url, trial_id):
     _, factory = db
+    root = HERE.parents[2]  # this checkout's code, whatever the installed package points at
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen([sys.executable, str(HERE / "_crash_writer.py"), db_url, str(trial_id), "ws-crash"],
-                            stdout=subprocess.PIPE, text=True, cwd=HERE.parents[2])
+                            stdout=subprocess.PIPE, text=True, cwd=root, env=env)
     assert proc.stdout is not None
     handed = 0
     deadline = time.monotonic() + 60
