@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from clinic.records.models import Recording
 from clinic.records.store import load_physical
 
+MAX_FRAMES = 65535
+
 
 def export_recording_c3d(s: Session, recording_id: int, path: str | Path,
                          plate_ids: list[int] | None = None) -> Path:
@@ -40,14 +42,22 @@ def export_recording_c3d(s: Session, recording_id: int, path: str | Path,
                      f"from {plate.sample_rate_hz:g} Hz to {rate:g} Hz on the session clock (plate starts at "
                      f"{plate.start_offset_s:+.4f} s, EMG at {rec.start_offset_s:+.4f} s); edge values held")
     data = np.concatenate(columns, axis=1) if columns else np.zeros((n, 0))
+    # The header counts frames in 16 bits: long recordings carry several analog samples per (empty) point
+    # frame, and the last frame is padded with the last sample (GLUTELAB:SAMPLES has the true count).
+    per_frame = max(1, -(-n // MAX_FRAMES))
+    n_frames = max(1, -(-n // per_frame))
+    if n_frames * per_frame > n:
+        tail = data[-1:] if n else np.zeros((1, data.shape[1]))
+        data = np.concatenate([data, np.repeat(tail, n_frames * per_frame - n, axis=0)])
     c3d = ezc3d.c3d()
-    c3d["parameters"]["POINT"]["RATE"]["value"] = [rate]
+    c3d["parameters"]["POINT"]["RATE"]["value"] = [rate / per_frame]
     c3d["parameters"]["ANALOG"]["RATE"]["value"] = [rate]
     c3d["parameters"]["ANALOG"]["LABELS"]["value"] = labels
     c3d["parameters"]["ANALOG"]["UNITS"]["value"] = units
-    c3d["data"]["points"] = np.zeros((4, 0, n))
+    c3d["data"]["points"] = np.zeros((4, 0, n_frames))
     c3d["data"]["analogs"] = data.T[np.newaxis, :, :]
     c3d.add_parameter("GLUTELAB", "RECORDING", [str(rec.id)])
+    c3d.add_parameter("GLUTELAB", "SAMPLES", [str(n)])
     c3d.add_parameter("GLUTELAB", "SIMULATED", ["yes" if rec.simulated else "no"])
     c3d.add_parameter("GLUTELAB", "RESAMPLING", ["; ".join(notes) or "none: every channel at its own rate"])
     path = Path(path)

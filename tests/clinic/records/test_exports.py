@@ -140,3 +140,22 @@ def test_patient_fhir_bundle_validates_and_exports_are_audited(session_with_reco
         events = s.execute(select(AuditEvent.action, AuditEvent.entity, AuditEvent.detail)
                            .where(AuditEvent.action == "export")).all()
     assert events == [("export", "patient", "fhir")]
+
+
+def test_long_c3d_keeps_every_sample(db, trial_id, tmp_path):
+    """70 s at 1 kHz is more frames than the C3D header can count: nothing may be cut off."""
+    from clinic.records.export_c3d import export_recording_c3d
+
+    _, factory = db
+    n = 70_000
+    counts = (np.arange(n)[:, None] % 30000 - 15000 + np.array([0, 7])).astype(np.int32)
+    w = RecordingWriter(factory, trial_id, EMG)
+    for i in range(0, n, 10_000):
+        w.add(SampleBlock(counts[i:i + 10_000], i, 0.0))
+    w.close()
+    with unit_of_work(factory) as s:
+        path = export_recording_c3d(s, w.recording_id, tmp_path / "long.c3d")
+    c3d = read_c3d(path)
+    assert c3d["rate"] == 1000.0 and c3d["params"]["GLUTELAB:SAMPLES"] == str(n)
+    assert c3d["analog"].shape[0] >= n
+    assert np.max(np.abs(c3d["analog"][:n] - _physical(counts, EMG))) <= min(EMG.scale)
