@@ -48,7 +48,7 @@ class OnsetSettings:
     window_ms: float = 25.0
     min_on_ms: float = 25.0
     min_off_ms: float = 100.0
-    min_burst_ms: float = 150.0
+    min_burst_ms: float = 250.0
     baseline_window_s: float = 20.0
     baseline_block_ms: float = 250.0
     baseline_percentile: float = 10.0
@@ -61,6 +61,7 @@ class OnsetSettings:
     pre_level_ms: float = 300.0
     pre_gap_ms: float = 300.0
     pre_factor: float = 1.5
+    edge_fraction: float = 0.04
     max_backtrack_ms: float = 500.0
     ramp_ms: float = 20.0
     ramp_post_ms: float = 10.0
@@ -212,8 +213,9 @@ def _cores(z: np.ndarray, threshold: float, min_on: int, min_off: int,
     return s, e
 
 
-def _level_crossings(z: np.ndarray, anchors: np.ndarray, bounds: np.ndarray, on_z: float, amp: object,
-                     to_z: object, rate_hz: float, settings: OnsetSettings, forward: bool) -> np.ndarray:
+def _level_crossings(z: np.ndarray, anchors: np.ndarray, bounds: np.ndarray, meds: np.ndarray, on_z: float,
+                     amp: object, to_z: object, rate_hz: float, settings: OnsetSettings,
+                     forward: bool) -> np.ndarray:
     """Walk from each anchor to where the signal was last at the level it had beside the burst.
 
     Backward (onsets): the level before the burst is the median of the detection signal over
@@ -233,7 +235,8 @@ def _level_crossings(z: np.ndarray, anchors: np.ndarray, bounds: np.ndarray, on_
         else:
             lo, hi = max(bound, a - gap - pre), max(bound, a - gap)
         level = float(np.median(z[lo:hi])) if hi - lo > 10 else 1.0
-        edge = max(on_z, to_z(settings.pre_factor * amp(max(level, 1.0))))  # type: ignore[operator]
+        edge = max(on_z, to_z(settings.pre_factor * amp(max(level, 1.0))),  # type: ignore[operator]
+                   to_z(settings.edge_fraction * amp(meds[j])))  # type: ignore[operator]
         if forward:
             stop = min(bound, a + reach)
             k = np.flatnonzero(z[a:stop] <= edge)
@@ -307,8 +310,8 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
             if settings.refine:
                 prev_ends = np.concatenate([[0], e[:-1]])
                 next_starts = np.concatenate([s[1:], [nd]])
-                onset_d = _level_crossings(z, anchors, prev_ends, on_z, amp, to_z, rate_d, settings, False)
-                offset_d = _level_crossings(z, tails, next_starts, off_z, amp, to_z, rate_d, settings, True)
+                onset_d = _level_crossings(z, anchors, prev_ends, med, on_z, amp, to_z, rate_d, settings, False)
+                offset_d = _level_crossings(z, tails, next_starts, med, off_z, amp, to_z, rate_d, settings, True)
                 onset_idx = onset_d * dec
                 if settings.ramp_ms > 0:
                     onset_idx = _ramp_onsets(filtered_cm[i], onset_idx, rate_hz, settings.ramp_ms,

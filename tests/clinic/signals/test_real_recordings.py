@@ -1,0 +1,54 @@
+"""Real surface EMG (tests/data/recordings, see the README there): labelled bursts found, rest left alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clinic.signals.onsets import OnsetSettings, detect_onsets
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "recordings"
+
+
+def _biceps() -> tuple[np.ndarray, dict]:
+    z = np.load(DATA / "biosignalsnotebooks_biceps_fatigue.npz")
+    uv = (z["adc"].astype(np.float64) / 4096 - 0.5) * 3000  # the conversion in the JSON
+    labels = json.loads((DATA / "biosignalsnotebooks_biceps_fatigue.json").read_text())
+    return uv[:, None], labels["channels"]["biceps_brachii"]
+
+
+@pytest.mark.parametrize("method", ["tkeo", "hodges_bui"])
+def test_biceps_fatigue_labelled_bursts(method: str) -> None:
+    x, lab = _biceps()
+    bursts = detect_onsets(x, 1000.0, ["biceps"], OnsetSettings(method=method))[0].bursts
+    onsets = np.array([b.onset_s for b in bursts])
+    # one detected burst per labelled burst (30), overlapping it
+    assert len(bursts) == len(lab["bursts"])
+    for (a, b), burst in zip(lab["bursts"], bursts):
+        assert burst.onset_s < b and burst.offset_s > a
+    # scored onsets: most inside the labellers' window, none far from it (real data: +-10-25 ms is usual
+    # between good detectors; the labels mark the phasic rise, our onsets sit at its foot or up to ~0.15 s in)
+    inside = 0
+    for (w0, w1), scored in zip(lab["onset_windows"], lab["scored"]):
+        if not scored:
+            continue
+        near = onsets[np.argmin(np.abs(onsets - (w0 + w1) / 2))]
+        inside += w0 <= near <= w1
+        assert w0 - 0.15 <= near <= w1 + 0.15
+    assert inside >= 0.8 * sum(lab["scored"])
+    # nothing in the resting stretches
+    for q0, q1 in lab["quiet"]:
+        assert not [b for b in bursts if b.onset_s < q1 and b.offset_s > q0], (q0, q1)
+
+
+@pytest.mark.parametrize("method", ["tkeo", "hodges_bui"])
+def test_biosppy_weak_recording_activity_only_around_37_58_s(method: str) -> None:
+    z = np.load(DATA / "biosppy_emg_1000hz.npz")
+    x = z["adc"].astype(np.float64)[:, None]
+    bursts = detect_onsets(x, float(z["rate_hz"]), ["emg"], OnsetSettings(method=method))[0].bursts
+    assert bursts
+    assert all(b.onset_s >= 35.0 and b.offset_s <= 60.0 for b in bursts)
+    assert any(b.onset_s < 40.0 for b in bursts) and any(b.offset_s > 55.0 for b in bursts)
