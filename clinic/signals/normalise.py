@@ -45,10 +45,16 @@ def resting_baseline(envelope_cm: np.ndarray, env_rate_hz: float, names: Sequenc
 
 
 def to_percent_mvc(value_uv: float | None, mvc_uv: float | None, baseline_uv: float = 0.0) -> float | None:
-    """A value in envelope microvolts as %MVC (resting baseline subtracted from both); None without an MVC."""
+    """A value in envelope microvolts as %MVC, with the resting noise floor removed; None without an MVC.
+
+    Noise and muscle signal add in power, not in amplitude, so the floor is removed as
+    ``sqrt(value^2 - baseline^2)`` (from both the value and the MVC reference).
+    """
     if value_uv is None or not mvc_uv or mvc_uv <= baseline_uv:
         return None
-    return 100.0 * (value_uv - baseline_uv) / (mvc_uv - baseline_uv)
+    num = np.sqrt(max(value_uv * value_uv - baseline_uv * baseline_uv, 0.0))
+    den = np.sqrt(mvc_uv * mvc_uv - baseline_uv * baseline_uv)
+    return float(100.0 * num / den)
 
 
 def ratio(numerator_pct: float | None, denominator_pct: float | None) -> float | None:

@@ -125,6 +125,19 @@ def hold_plate_metrics(cells_n: np.ndarray, cells: Sequence[str], rate_hz: float
     }
 
 
+def loading_rate(seat_n: np.ndarray, rate_hz: float) -> float:
+    """Mean slope (N/s) of the seat force between 20 % and 80 % of its peak, on the way up to the peak."""
+    w = np.asarray(seat_n, dtype=np.float64)
+    k = int(np.argmax(w))
+    peak = w[k]
+    if peak <= 0 or k == 0:
+        return 0.0
+    rise = w[:k + 1]
+    i20 = int(np.argmax(rise >= 0.2 * peak))
+    i80 = int(np.argmax(rise >= 0.8 * peak))
+    return float(0.6 * peak / max((i80 - i20) / rate_hz, 1.0 / rate_hz))
+
+
 def sit_down_reps(cells_n: np.ndarray, cells: Sequence[str], rate_hz: float,
                   body_mass_kg: float | None = None, seat_contact_n: float = 20.0,
                   contact_ms: float = 15.0) -> tuple[list[Rep], list[dict[str, object]]]:
@@ -219,9 +232,8 @@ def _one_sit_down(total: np.ndarray, seat: np.ndarray, rate_hz: float, prev_end:
                      "not computed")
     else:
         w = seat[contact:min(len(seat), contact + int(0.5 * rate_hz))]
-        k = int(np.argmax(w))
-        m["peak_seat_force_bw"] = round(float(w[k] / bw), 3)
-        m["loading_rate_bw_s"] = round(float(w[k] / bw / max(k / rate_hz, 1.0 / rate_hz)), 2)
+        m["peak_seat_force_bw"] = round(float(w.max() / bw), 3)
+        m["loading_rate_bw_s"] = round(loading_rate(w, rate_hz) / bw, 2)
         if rate_hz < MIN_RATE_LANDING_HZ:
             notes.append(f"plate at {rate_hz:g} Hz: landing peak and loading rate are coarse "
                          f"(>= {MIN_RATE_LANDING_HZ:g} Hz recommended)")

@@ -450,7 +450,10 @@ def _sit_down_force(truth: list[RepTruth], duration: float, rate: float, mass: f
         if len(win):
             k = int(np.argmax(win))
             rep.peak_seat_force_bw = float(win[k] / bw)
-            rep.loading_rate_bw_s = float(win[k] / bw / max(k * dt, dt))
+            # loading rate: mean slope between 20 % and 80 % of the peak on the way up (BW/s)
+            rise = win[:k + 1]
+            i20, i80 = int(np.argmax(rise >= 0.2 * win[k])), int(np.argmax(rise >= 0.8 * win[k]))
+            rep.loading_rate_bw_s = float(0.6 * win[k] / bw / max((i80 - i20) * dt, dt))
     feet = feet + rng.normal(0, 2.0, m)
     seat = seat + rng.normal(0, 1.0, m)
     left_share = (0.55 if side == "left" else 0.45) + 0.01 * np.sin(2 * np.pi * 0.3 * t)
@@ -458,3 +461,27 @@ def _sit_down_force(truth: list[RepTruth], duration: float, rate: float, mass: f
     for rep in truth:
         rep.left_share = float(left_share.mean())
     return cells.astype(np.float32), SIT_DOWN_CELLS
+
+
+def mvc_trial(scenario: Scenario, seed: int = 0, attempts: tuple[float, ...] = (0.9, 1.0, 0.95),
+              contraction_s: float = 3.0, rest_s: float = 2.0) -> np.ndarray:
+    """Raw EMG (samples x channels, uV, float32) of an MVC trial for ``scenario``'s electrodes.
+
+    Each channel does ``attempts`` maximal contractions (share of its MVC amplitude; the best is 1.0) of
+    ``contraction_s`` separated by ``rest_s``, on the same noise floors, so that the analysis pipeline
+    (``clinic.signals.normalise.mvc_reference``) turns it into the reference the task is normalised by.
+    """
+    rng = np.random.default_rng(seed)
+    rate = scenario.emg_rate_hz
+    channels = scenario.emg_channels
+    n = int(round((rest_s + len(attempts) * (contraction_s + rest_s)) * rate))
+    t = np.arange(n) / rate
+    env = np.zeros((n, len(channels)))
+    for k, share in enumerate(attempts):
+        onset = rest_s + k * (contraction_s + rest_s)
+        for c, name in enumerate(channels):
+            sl, e = _burst_envelope(t, onset, onset + contraction_s, share * scenario.mvc_uv[name], 0.02, 0.05)
+            env[sl, c] += e
+    floor = np.array([scenario.noise_uv.get(c, 3.0) for c in channels])
+    emg = env * _band_noise(rng, n, len(channels), rate) + _band_noise(rng, n, len(channels), rate) * floor
+    return emg.astype(np.float32)
