@@ -14,7 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.paths import DataDir
 from clinic.records import db
+from clinic.records.recovery import recover_interrupted
 from clinic.records.security import Actor, authenticate
+
+STARTUP = Actor(0, "startup-recovery", "physiotherapist")  # may recover only its own workstation's
 
 
 class UserError(Exception):
@@ -45,7 +48,24 @@ class Workstation:
                 raise UserError(str(exc)) from exc
             except Exception as exc:  # noqa: BLE001 - wrong URL, server down, unreadable file
                 raise UserError(f"Cannot open the database at {engine.url.render_as_string()}: {exc}") from exc
-        return cls(dd, url, engine, db.session_factory(engine), demo=demo)
+        ws = cls(dd, url, engine, db.session_factory(engine), demo=demo)
+        if migrate:
+            ws.recover_recordings()
+        return ws
+
+    def recover_recordings(self) -> list[int]:
+        """At start: replay this data dir's spool and mark this workstation's interrupted recordings as
+        recovered (never another workstation's: only an administrator may, once its heartbeat is stale)."""
+        try:
+            ids = recover_interrupted(self.factory, actor=STARTUP, spool_dir=self.data_dir.spool)
+        except Exception as exc:  # noqa: BLE001 - never block start-up; say so and leave the data as it is
+            logging.getLogger(__name__).exception("recovery at start failed")
+            self.notes.append(f"Could not check for interrupted recordings: {exc}")
+            return []
+        if ids:
+            self.notes.append(f"Recovered interrupted recording(s) {', '.join(map(str, ids))}; "
+                              "they are marked 'recovered'.")
+        return ids
 
     def sign_in(self, username: str | None, password: str | None = None) -> Actor:
         """Sign in a named user; the password comes from GLUTELAB_PASSWORD or a prompt."""

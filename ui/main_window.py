@@ -217,6 +217,11 @@ class MainWindow(QtWidgets.QMainWindow):
         QtWidgets.QApplication.instance().installEventFilter(self)
         self.live.start()
 
+    def show_notice(self, text: str) -> None:
+        """A lasting notice in the status bar (e.g. recordings recovered after a crash)."""
+        label = QtWidgets.QLabel(text, objectName="notice")
+        self.statusBar().addPermanentWidget(label)
+
     _ACTIVITY = (QtCore.QEvent.Type.KeyPress, QtCore.QEvent.Type.MouseButtonPress,
                  QtCore.QEvent.Type.MouseMove, QtCore.QEvent.Type.Wheel)
 

@@ -46,6 +46,8 @@ def run_window(args: argparse.Namespace) -> int:
                 return authenticate(s, username, password)
 
         window = MainWindow(ws.factory, sign_in, devices, " - DEMO (simulated devices)" if args.demo else "")
+        for note in ws.notes:
+            window.show_notice(note)
         rigs: list[object] = []
 
         def track(new_devices: list[Device]) -> None:

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         with unit_of_work(ws.factory) as s:
             patient = find_patient_by_mrn(s, ws.actor, args.patient)
             trial_id = start_trial(s, ws.actor, patient, args.exercise, args.side).id
-        recorder = Recorder(ws.factory, trial_id, devices)  # type: ignore[arg-type]
+        recorder = Recorder(ws.factory, trial_id, devices, spool_dir=ws.data_dir.spool)  # type: ignore[arg-type]
         recorder.start()
         for dev in devices:
             dev.start()

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             for dev in devices:
                 dev.open()
             steps.append(f"simulated devices answered on {rig.emg_path} and {rig.plate_path}")
-            recorder = Recorder(ws.factory, trial_id, devices)  # type: ignore[arg-type]
+            recorder = Recorder(ws.factory, trial_id, devices, spool_dir=ws.data_dir.spool)  # type: ignore[arg-type]
             recorder.start()
             for dev in devices:
                 dev.start()
