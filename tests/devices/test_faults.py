@@ -87,6 +87,7 @@ def test_corrupted_bytes_are_counted_and_the_stream_resumes(protocol: str) -> No
         assert (dev.stats.crc_failures is None) == (protocol == "cyton")
 
 
+@pytest.mark.realtime
 @pytest.mark.parametrize("protocol", ["glutelab", "cyton"])
 def test_cable_pull_keeps_data_and_reconnects_on_the_same_path(protocol: str) -> None:
     plan = FaultPlan(unplug_after_s=0.6, replug_after_s=0.8)
