@@ -160,11 +160,13 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
     if n < MIN_DURATION_S * emg_rate_hz:
         return _error_result(f"recording too short: {n / emg_rate_hz:.2f} s (at least {MIN_DURATION_S:g} s with "
                              "a resting stretch)", emg_rate_hz, n, settings)
-    quality = channel_quality_fast = None
-    finite = np.isfinite(x)
-    xs = np.where(finite, x, 0.0).astype(np.float32) if not finite.all() else x
-    filtered = condition_cm(xs.T, emg_rate_hz, conditioning)
-    quality = channel_quality(x, emg_rate_hz, names, filtered_cm=filtered, conditioning=conditioning)
+    raw_cm = np.ascontiguousarray(x.T, dtype=np.float32)  # channel-major: contiguous along time
+    if not np.isfinite(raw_cm.sum()):
+        filtered = condition_cm(np.nan_to_num(raw_cm, nan=0.0, posinf=0.0, neginf=0.0), emg_rate_hz, conditioning)
+    else:
+        filtered = condition_cm(raw_cm, emg_rate_hz, conditioning)
+    quality = channel_quality(x, emg_rate_hz, names, filtered_cm=filtered, conditioning=conditioning,
+                              raw_cm=raw_cm)
     channel_quality_fast = {q.name: q for q in quality}
     usable = [q.verdict != "bad" for q in quality]
     if not any(usable):

@@ -184,7 +184,7 @@ def _ramp_onsets(x: np.ndarray, centres: np.ndarray, rate_hz: float, search_ms: 
     best_t0 = np.zeros(len(centres), dtype=int)
     for g in gains:
         v = 1.0 + g * ramp  # (t0, samples)
-        tot = -(np.log(v).sum(axis=1)[None, :] + np.einsum("bs,ts->bt", yy, 1.0 / v))
+        tot = -(np.log(v).sum(axis=1)[None, :] + yy @ (1.0 / v).T)
         k = np.argmax(tot, axis=1)
         val = tot[np.arange(len(centres)), k]
         better = val > best_ll
@@ -286,14 +286,15 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
         z[:edge], z[max(edge, nd - edge):] = 1.0, 1.0  # the filters settle there: not a contraction
         on_z, off_z = 1.0 + settings.k_sd * cv[i], 1.0 + settings.k_off_sd * cv[i]
         s, e = _cores(z, on_z, min_on, min_off, min_burst)
-        med = _medians(z, s, e, 4)
-        if len(med):
+        if len(s):
             # contractions, not low-level activity: a second pass with the threshold raised to
-            # ``min_relative_db`` under the channel's strongest burst (if that is above the onset threshold)
-            rel_z = float(to_z(amp(med.max()) * 10 ** (settings.min_relative_db / 20.0)))
+            # ``min_relative_db`` under the channel's strongest burst (mean level; if above the onset threshold)
+            csum = np.concatenate([[0.0], np.cumsum(z, dtype=np.float64)])
+            means = (csum[e] - csum[s]) / (e - s)
+            rel_z = float(to_z(amp(means.max()) * 10 ** (settings.min_relative_db / 20.0)))
             if rel_z > on_z:
                 s, e = _cores(z, rel_z, min_on, min_off, min_burst)
-                med = _medians(z, s, e, 4)
+        med = _medians(z, s, e, 4)
         if len(med):
             # and not a flicker on low-level activity (median amplitude over the resting level) nor a cable
             # knock (a sharp transient: little time near its peak, where a contraction has a plateau)

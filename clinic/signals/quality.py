@@ -68,14 +68,19 @@ def _clipped_share(x: np.ndarray) -> float:
 
 def channel_quality(raw_uv: np.ndarray, rate_hz: float, names: Sequence[str],
                     filtered_cm: np.ndarray | None = None,
-                    conditioning: ConditioningSettings = ConditioningSettings()) -> list[ChannelQuality]:
-    """Quality verdict per channel of raw EMG (samples x channels); ``filtered_cm`` saves a filtering pass."""
-    raw = np.asarray(raw_uv)
-    n = raw.shape[0]
+                    conditioning: ConditioningSettings = ConditioningSettings(),
+                    raw_cm: np.ndarray | None = None) -> list[ChannelQuality]:
+    """Quality verdict per channel of raw EMG (samples x channels).
+
+    ``filtered_cm`` (the conditioned signal) and ``raw_cm`` (the raw signal, channel-major) save passes when
+    the caller has them.
+    """
+    if raw_cm is None:
+        raw_cm = np.ascontiguousarray(np.asarray(raw_uv).T)
+    n = raw_cm.shape[1]
     out = []
     mains = conditioning.mains_hz
     # whole-array passes first (cheap), per-channel work only where needed
-    raw_cm = np.ascontiguousarray(raw.T)
     nonfinite = (n - np.count_nonzero(np.isfinite(raw_cm), axis=1)) if n else np.zeros(len(names), int)
     for i, name in enumerate(names):
         q = ChannelQuality(str(name))
