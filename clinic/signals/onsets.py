@@ -288,10 +288,9 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
         s, e = _cores(z, on_z, min_on, min_off, min_burst)
         if len(s):
             # contractions, not low-level activity: a second pass with the threshold raised to
-            # ``min_relative_db`` under the channel's strongest burst (mean level; if above the onset threshold)
-            csum = np.concatenate([[0.0], np.cumsum(z, dtype=np.float64)])
-            means = (csum[e] - csum[s]) / (e - s)
-            rel_z = float(to_z(amp(means.max()) * 10 ** (settings.min_relative_db / 20.0)))
+            # ``min_relative_db`` under the channel's strongest burst (median level, robust to knocks; if above the
+            # onset threshold)
+            rel_z = float(to_z(amp(_medians(z, s, e, 8).max()) * 10 ** (settings.min_relative_db / 20.0)))
             if rel_z > on_z:
                 s, e = _cores(z, rel_z, min_on, min_off, min_burst)
         med = _medians(z, s, e, 4)
