@@ -161,12 +161,13 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
         return _error_result(f"recording too short: {n / emg_rate_hz:.2f} s (at least {MIN_DURATION_S:g} s with "
                              "a resting stretch)", emg_rate_hz, n, settings)
     raw_cm = np.ascontiguousarray(x.T, dtype=np.float32)  # channel-major: contiguous along time
-    if not np.isfinite(raw_cm.sum()):
+    all_finite = bool(np.isfinite(raw_cm.sum()))
+    if not all_finite:
         filtered = condition_cm(np.nan_to_num(raw_cm, nan=0.0, posinf=0.0, neginf=0.0), emg_rate_hz, conditioning)
     else:
         filtered = condition_cm(raw_cm, emg_rate_hz, conditioning)
     quality = channel_quality(x, emg_rate_hz, names, filtered_cm=filtered, conditioning=conditioning,
-                              raw_cm=raw_cm)
+                              raw_cm=raw_cm, all_finite=all_finite)
     channel_quality_fast = {q.name: q for q in quality}
     usable = [q.verdict != "bad" for q in quality]
     if not any(usable):
