@@ -7,10 +7,10 @@ so the figure is real rendering work, not just queued updates.
 from __future__ import annotations
 
 import os
-import statistics
-import time
 
 import numpy as np
+
+from ui.bench import median_time
 
 
 def run(quick: bool) -> dict[str, object]:
@@ -42,17 +42,8 @@ def run(quick: bool) -> dict[str, object]:
             curve.setData(t, data[:, c] - c * 200.0)
         view.plot.viewport().repaint()
 
-    def per_frame(fn) -> float:  # noqa: ANN001
-        fn()
-        times = []
-        for _ in range(frames):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        return statistics.median(times)
-
-    fast = per_frame(decimated)
-    slow = per_frame(naive)
+    fast = median_time(decimated, frames)
+    slow = median_time(naive, frames)
     view.close()
     return {"plot_ms_per_frame": round(fast * 1000, 2), "plot_fps": round(1.0 / fast, 1),
             "plot_naive_ms_per_frame": round(slow * 1000, 2), "plot_vs_naive": round(slow / fast, 2)}
