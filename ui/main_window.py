@@ -18,6 +18,49 @@ from ui.devices_page import DevicesPage
 from ui.live_plot import LivePlot
 
 
+class FirstAdminPage(QtWidgets.QWidget):
+    """First start on an empty database: create the first administrator (like `glutelab db init-admin`)."""
+
+    created = QtCore.Signal(str)
+
+    def __init__(self, create_admin, parent: QtWidgets.QWidget | None = None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self._create_admin = create_admin
+        self.username = QtWidgets.QLineEdit("admin", objectName="adminUsername")
+        self.password = QtWidgets.QLineEdit(objectName="adminPassword")
+        self.repeat = QtWidgets.QLineEdit(objectName="adminRepeat")
+        for field in (self.password, self.repeat):
+            field.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
+        form = QtWidgets.QFormLayout()
+        form.addRow("Administrator user name", self.username)
+        form.addRow("Password (at least 8 characters)", self.password)
+        form.addRow("Repeat the password", self.repeat)
+        self.button = QtWidgets.QPushButton("Create administrator", objectName="createAdminButton")
+        self.button.clicked.connect(self._try)
+        self.message = QtWidgets.QLabel("", wordWrap=True)
+        box = QtWidgets.QVBoxLayout(self)
+        box.addStretch(1)
+        box.addWidget(QtWidgets.QLabel("<h2>Welcome to GluteLab</h2>This database has no users yet. Create the "
+                                       "first administrator; they can then add physiotherapists and staff."))
+        box.addLayout(form)
+        box.addWidget(self.button)
+        box.addWidget(self.message)
+        box.addStretch(2)
+
+    def _try(self) -> None:
+        if self.password.text() != self.repeat.text():
+            self.message.setText("The two passwords differ.")
+            return
+        try:
+            self._create_admin(self.username.text().strip(), self.password.text())
+        except ValueError as exc:
+            self.message.setText(str(exc))
+            return
+        self.password.clear()
+        self.repeat.clear()
+        self.created.emit(self.username.text().strip())
+
+
 class SignInPage(QtWidgets.QWidget):
     signed_in = QtCore.Signal(object)
 
@@ -187,7 +230,8 @@ class MainWindow(QtWidgets.QMainWindow):
     devices_changed = QtCore.Signal(list)
 
     def __init__(self, factory: sessionmaker[Session], authenticate, devices: list[Device],  # noqa: ANN001
-                 title_suffix: str = "", idle_lock_minutes: float = 10.0) -> None:
+                 title_suffix: str = "", idle_lock_minutes: float = 10.0,
+                 create_first_admin=None) -> None:  # noqa: ANN001
         super().__init__()
         self.setWindowTitle(f"GluteLab{title_suffix}")
         self.resize(1280, 800)
@@ -206,16 +250,29 @@ class MainWindow(QtWidgets.QMainWindow):
             self.tabs.setCurrentWidget(self.devices_page)
         for page in (self.sign_in, self.tabs, self.lock_page):
             self.stack.addWidget(page)
+        self.first_admin: FirstAdminPage | None = None
+        if create_first_admin is not None:
+            self.first_admin = FirstAdminPage(create_first_admin)
+            self.stack.addWidget(self.first_admin)
+            self.stack.setCurrentWidget(self.first_admin)
+            self.first_admin.created.connect(self._admin_created)
         self.setCentralWidget(self.stack)
         self.sign_in.signed_in.connect(self.on_signed_in)
         self.lock_page.unlocked.connect(self.unlock)
         self.devices_page.connected.connect(self.set_devices)
         self.statusBar().showMessage("Not signed in")
+        self.idle_lock_enabled = idle_lock_minutes > 0  # 0 = never lock (a clinic setting)
         self.idle_timer = QtCore.QTimer(self, singleShot=True)
         self.idle_timer.setInterval(max(1, int(idle_lock_minutes * 60_000)))
         self.idle_timer.timeout.connect(self.lock)
         QtWidgets.QApplication.instance().installEventFilter(self)
         self.live.start()
+
+    @QtCore.Slot(str)
+    def _admin_created(self, username: str) -> None:
+        self.sign_in.username.setText(username)
+        self.sign_in.message.setText(f"Administrator {username} created. Sign in.")
+        self.stack.setCurrentWidget(self.sign_in)
 
     def show_notice(self, text: str) -> None:
         """A lasting notice in the status bar (e.g. recordings recovered after a crash)."""
@@ -236,7 +293,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.patients.set_actor(actor)
         self.stack.setCurrentWidget(self.tabs)
         self.statusBar().showMessage(f"Signed in as {actor.username} ({actor.role})")
-        self.idle_timer.start()
+        if self.idle_lock_enabled:
+            self.idle_timer.start()
 
     def lock(self) -> None:
         """Hide patient data after the idle time; never stops a recording; unlocks to the same screen."""
@@ -252,7 +310,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.patients.refresh()
         self.stack.setCurrentWidget(self.tabs)
         self.statusBar().showMessage(f"Signed in as {self.actor.username} ({self.actor.role})")
-        self.idle_timer.start()
+        if self.idle_lock_enabled:
+            self.idle_timer.start()
 
     @QtCore.Slot(list)
     def set_devices(self, devices: list[Device]) -> None:

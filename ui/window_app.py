@@ -6,8 +6,12 @@ import argparse
 import sys
 import tempfile
 
+from sqlalchemy import func, select
+
+from clinic import settings
 from clinic.records.db import unit_of_work
-from clinic.records.security import authenticate
+from clinic.records.models import User
+from clinic.records.security import authenticate, create_user
 from devices.device import Device
 from ui.context import Workstation
 
@@ -45,7 +49,15 @@ def run_window(args: argparse.Namespace) -> int:
             with unit_of_work(ws.factory) as s:
                 return authenticate(s, username, password)
 
-        window = MainWindow(ws.factory, sign_in, devices, " - DEMO (simulated devices)" if args.demo else "")
+        def create_first_admin(username: str, password: str) -> None:
+            with unit_of_work(ws.factory) as s:
+                create_user(s, username, password, "administrator", "Administrator")
+
+        with ws.factory() as s:
+            no_users = s.scalar(select(func.count(User.id))) == 0
+        window = MainWindow(ws.factory, sign_in, devices, " - DEMO (simulated devices)" if args.demo else "",
+                            idle_lock_minutes=settings.load(ws.data_dir.settings_file).idle_lock_minutes,
+                            create_first_admin=create_first_admin if no_users else None)
         for note in ws.notes:
             window.show_notice(note)
         rigs: list[object] = []

@@ -65,3 +65,40 @@ def test_idle_lock_hides_patients_and_unlocks_to_same_screen(qtbot, main_window)
     assert main_window.stack.currentWidget() is main_window.tabs
     assert main_window.tabs.currentWidget() is main_window.patients
     assert main_window.patients.table.rowCount() == 1
+
+
+def test_first_start_creates_the_administrator(qtbot, tmp_path) -> None:  # noqa: ANN001
+    from clinic.records import db as records_db
+    from clinic.records.db import unit_of_work
+    from clinic.records.security import authenticate, create_user
+    from ui.main_window import MainWindow
+
+    engine = records_db.make_engine(f"sqlite:///{tmp_path / 'first.sqlite3'}")
+    records_db.upgrade(engine)
+    factory = records_db.session_factory(engine)
+
+    def create_admin(username: str, password: str) -> None:
+        with unit_of_work(factory) as s:
+            create_user(s, username, password, "administrator")
+
+    def sign_in(username: str, password: str):  # noqa: ANN202
+        with unit_of_work(factory) as s:
+            return authenticate(s, username, password)
+
+    w = MainWindow(factory, sign_in, [], create_first_admin=create_admin)
+    qtbot.addWidget(w)
+    assert w.stack.currentWidget() is w.first_admin
+    qtbot.keyClicks(w.first_admin.password, "short")
+    qtbot.keyClicks(w.first_admin.repeat, "short")
+    qtbot.mouseClick(w.first_admin.button, QtCore.Qt.MouseButton.LeftButton)
+    assert "at least 8" in w.first_admin.message.text()
+    for field in (w.first_admin.password, w.first_admin.repeat):
+        field.clear()
+        qtbot.keyClicks(field, "clinic-admin-1")
+    qtbot.mouseClick(w.first_admin.button, QtCore.Qt.MouseButton.LeftButton)
+    assert w.stack.currentWidget() is w.sign_in
+    qtbot.keyClicks(w.sign_in.password, "clinic-admin-1")
+    qtbot.mouseClick(w.sign_in.button, QtCore.Qt.MouseButton.LeftButton)
+    assert w.actor is not None and w.actor.role == "administrator"
+    w.live.stop()
+    engine.dispose()
