@@ -63,3 +63,15 @@ def test_data_dir_moves_database_and_logs(tmp_path, monkeypatch) -> None:  # noq
     assert main(["db", "init-admin"]) == 0
     assert (tmp_path / "via-env" / "glutelab.sqlite3").exists()
     assert (tmp_path / "via-env" / "logs").is_dir()
+
+
+def test_administrator_adds_a_physiotherapist_who_can_sign_in(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    monkeypatch.setenv("GLUTELAB_PASSWORD", "admin-password-1")
+    assert main(["db", "init-admin", "--data-dir", str(tmp_path)]) == 0
+    monkeypatch.setenv("GLUTELAB_NEW_PASSWORD", "physio-password-1")
+    assert main(["db", "add-user", "--username", "kim", "--role", "physiotherapist", "--user", "admin",
+                 "--data-dir", str(tmp_path)]) == 0
+    # a physiotherapist may not add users
+    monkeypatch.setenv("GLUTELAB_PASSWORD", "physio-password-1")
+    assert main(["db", "add-user", "--username", "eve", "--user", "kim", "--data-dir", str(tmp_path)]) == 2
+    assert "may not admin" in capsys.readouterr().err

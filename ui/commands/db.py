@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 
 from clinic.records import db
 from clinic.records.audit import record_event
 from clinic.records.backup import BackupError, backup, restore
+from clinic.records.models import ROLES
 from clinic.records.recovery import recover_interrupted
 from clinic.records.security import create_user
 from ui.commands._common import subparser
 from ui.context import UserError, Workstation
 
-ACTIONS = ("upgrade", "current", "init-admin", "backup", "restore", "recover")
+ACTIONS = ("upgrade", "current", "init-admin", "add-user", "backup", "restore", "recover")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = subparser(sub, "db", "database maintenance: " + ", ".join(ACTIONS))
     p.add_argument("action", choices=ACTIONS)
     p.add_argument("file", nargs="?", help="backup file (backup/restore)")
-    p.add_argument("--username", default="admin", help="init-admin: the administrator's user name")
-    p.add_argument("--user", help="backup/restore/recover: sign in as this administrator")
+    p.add_argument("--username", default="admin", help="init-admin, add-user: the new user's name")
+    p.add_argument("--role", choices=ROLES, default="physiotherapist", help="add-user: the new user's role")
+    p.add_argument("--user", help="add-user/backup/restore/recover: sign in as this administrator "
+                                  "(the new user's password comes from GLUTELAB_NEW_PASSWORD or a prompt)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,6 +46,8 @@ def _run(args: argparse.Namespace, ws: Workstation) -> int:
         return 0
     if args.action == "init-admin":
         return _init_admin(args, ws)
+    if args.action == "add-user":
+        return _add_user(args, ws)
     if args.action != "recover" and not args.file:
         raise UserError(f"db {args.action} needs a FILE")
     if args.action != "restore" and not sqlite:
@@ -74,14 +80,30 @@ def _run(args: argparse.Namespace, ws: Workstation) -> int:
     return 0
 
 
-def _init_admin(args: argparse.Namespace, ws: Workstation) -> int:
-    password = os.environ.get("GLUTELAB_PASSWORD")
+def _new_password(env: str, username: str) -> str:
+    password = os.environ.get(env)
     if password is None:
         if not sys.stdin.isatty():
-            raise UserError("set GLUTELAB_PASSWORD or run from a terminal to choose the password")
-        import getpass
+            raise UserError(f"set {env} or run from a terminal to choose the password")
+        password = getpass.getpass(f"New password for {username}: ")
+    return password
 
-        password = getpass.getpass(f"New password for {args.username}: ")
+
+def _add_user(args: argparse.Namespace, ws: Workstation) -> int:
+    db.prepare(ws.engine)
+    actor = ws.sign_in(args.user)
+    password = _new_password("GLUTELAB_NEW_PASSWORD", args.username)
+    with db.unit_of_work(ws.factory) as s:
+        try:
+            create_user(s, args.username, password, args.role, by=actor)
+        except (ValueError, PermissionError) as exc:
+            raise UserError(str(exc)) from exc
+    print(f"{args.role} {args.username} created")
+    return 0
+
+
+def _init_admin(args: argparse.Namespace, ws: Workstation) -> int:
+    password = _new_password("GLUTELAB_PASSWORD", args.username)
     with db.unit_of_work(ws.factory) as s:
         try:
             create_user(s, args.username, password, "administrator", "Administrator")
