@@ -14,7 +14,7 @@ from clinic.records.models import Trial
 from clinic.records.patients import create_episode, create_patient, create_session, create_trial
 from clinic.records.security import SYSTEM, Actor, create_user
 from clinic.records.store import RecordingWriter
-from clinic.trial_analysis import analyze_stored_trial
+from clinic.trial_results import analyze_and_store
 from devices.simulator import rigs
 from devices.simulator.physiology import build_scenario
 from devices.types import SampleBlock
@@ -62,6 +62,5 @@ def seed_demo(factory: sessionmaker[Session], weeks: int = 4) -> list[tuple[str,
             with unit_of_work(factory) as s:
                 trial = s.get(Trial, trial_id)
                 assert trial is not None
-                result = analyze_stored_trial(s, trial)
-                trial.summary = result.get("summary", {})  # type: ignore[assignment]
+                analyze_and_store(s, physio, trial)
     return list(DEMO_USERS)

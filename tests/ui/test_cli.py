@@ -75,3 +75,38 @@ def test_administrator_adds_a_physiotherapist_who_can_sign_in(tmp_path, monkeypa
     monkeypatch.setenv("GLUTELAB_PASSWORD", "physio-password-1")
     assert main(["db", "add-user", "--username", "eve", "--user", "kim", "--data-dir", str(tmp_path)]) == 2
     assert "may not admin" in capsys.readouterr().err
+
+
+def test_record_stores_both_streams_and_their_analysis(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """`glutelab record` from the simulator's ptys into the database, signed in, then analysed and kept."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from clinic.records import db
+    from clinic.records.models import Recording, Trial
+    from clinic.records.patients import create_patient
+    from clinic.records.security import SYSTEM
+    from devices.simulator.rig import SimulatedRig
+
+    monkeypatch.setenv("GLUTELAB_PASSWORD", "admin-password-1")
+    assert main(["db", "init-admin", "--data-dir", str(tmp_path)]) == 0
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'glutelab.sqlite3'}")
+    factory = db.session_factory(engine)
+    with db.unit_of_work(factory) as s:
+        create_patient(s, SYSTEM, "REC-1", "Record", "Robin", dt.date(1980, 2, 2))
+    capsys.readouterr()
+    with SimulatedRig(speed=4.0, profile="healthy", reps=2, rest_s=1.5, seed=5) as rig:
+        code = main(["record", "--emg", rig.emg_path, "--plate", f"{rig.plate_path}:glutelab",
+                     "--seconds", str(rig.scenario.duration_s / 4.0 + 1.0), "--patient", "REC-1",
+                     "--user", "admin", "--data-dir", str(tmp_path)])
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert code == 0, out
+    assert len(out["recording_ids"]) == 2 and out["errors"] == []
+    assert out["summary"]["reps"] >= 2
+    with factory() as s:
+        kinds = {r.kind: r.status for r in s.scalars(select(Recording))}
+        assert kinds == {"emg": "complete", "plate": "complete"}
+        trial = s.get(Trial, out["trial_id"])
+        assert len(trial.rep_results) == out["summary"]["reps"]
+    engine.dispose()

@@ -8,7 +8,9 @@ import time
 
 from clinic.recorder import Recorder
 from clinic.records.db import unit_of_work
+from clinic.records.models import Trial
 from clinic.records.patients import EXERCISES, find_patient_by_mrn, start_trial
+from clinic.trial_results import analyze_and_store
 from devices.device import Device
 from devices.errors import DeviceError
 from ui.commands._common import open_workstation, parse_port_spec, subparser
@@ -78,6 +80,14 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for dev in devices:
             dev.close()
+    summary: dict[str, object] = {}
+    if ids and not recorder.errors:
+        with unit_of_work(ws.factory) as s:
+            trial = s.get(Trial, trial_id)
+            assert trial is not None
+            analysis = analyze_and_store(s, ws.actor, trial)
+            summary = analysis.get("summary") or {"error": analysis.get("error")}  # type: ignore[assignment]
     print(json.dumps({"trial_id": trial_id, "recording_ids": ids, "errors": recorder.errors,
-                      "stats": {d.stream_id: d.stats.as_dict() for d in devices}}))
+                      "stats": {d.stream_id: d.stats.as_dict() for d in devices}, "summary": summary},
+                     default=float))
     return 1 if recorder.errors else 0

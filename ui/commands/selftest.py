@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from clinic.records.patients import create_patient, start_trial
     from clinic.records.security import SYSTEM, Actor, create_user
     from clinic.session_report import build_session_report
-    from clinic.trial_analysis import analyze_stored_trial
+    from clinic.trial_results import analyze_and_store
     from devices.device import Device
     from devices.simulator.rig import SimulatedRig
     from ui.context import Workstation
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         with unit_of_work(ws.factory) as s:
             trial = s.get(Trial, trial_id)
             assert trial is not None
-            analysis = analyze_stored_trial(s, trial)
+            analysis = analyze_and_store(s, actor, trial)
             reps = analysis.get("summary", {}).get("reps", 0)  # type: ignore[union-attr]
             if reps < 1:
                 raise RuntimeError(f"analysis found no reps in the recording: {analysis.get('summary')}")

@@ -1,0 +1,42 @@
+"""Analysis results are kept per rep and feed the weekly progress query; a re-analysis replaces them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from clinic.records.db import unit_of_work
+from clinic.records.models import RepResult, Trial
+from clinic.records.patients import create_episode, create_patient, create_session, create_trial
+from clinic.records.queries import weekly_progress
+from clinic.records.results import save_trial_results
+from clinic.records.security import SYSTEM
+
+
+def _analysis(firsts: list[bool]) -> dict:
+    return {"summary": {"reps": len(firsts)},
+            "reps": [{"rep": i + 1, "glute_first": f, "glute_lead_hamstrings_ms": 30.0 if f else -40.0,
+                      "glute_lead_erector_spinae_ms": None, "hold_ms": 6000.0,
+                      "hold_amplitude": {"glute_max": {"mean_pct_mvc": 25.0}}} for i, f in enumerate(firsts)]}
+
+
+def test_saved_results_feed_weekly_progress_and_are_replaced(db) -> None:  # noqa: ANN001
+    _, factory = db
+    start = dt.date(2026, 1, 5)
+    with unit_of_work(factory) as s:
+        p = create_patient(s, SYSTEM, "RES-1", "Result", "Rae", dt.date(1970, 1, 1))
+        ep = create_episode(s, SYSTEM, p, "LBP", start)
+        week1 = create_session(s, SYSTEM, ep, dt.datetime(2026, 1, 6, 9, tzinfo=dt.UTC))
+        week3 = create_session(s, SYSTEM, ep, dt.datetime(2026, 1, 20, 9, tzinfo=dt.UTC))
+        t1 = create_trial(s, SYSTEM, week1, "cook_hip_lift", "left")
+        t3 = create_trial(s, SYSTEM, week3, "cook_hip_lift", "left")
+        save_trial_results(s, SYSTEM, t1, _analysis([False, False, True, False]))
+        save_trial_results(s, SYSTEM, t3, _analysis([True, True, True, False]))
+        ep_id, t1_id = ep.id, t1.id
+    with unit_of_work(factory) as s:
+        weeks = {w.week: w for w in weekly_progress(s, SYSTEM, ep_id)}
+        assert weeks[1].glute_first_share == 0.25 and weeks[3].glute_first_share == 0.75
+        assert weeks[1].mean_glute_pct_mvc == 25.0
+        save_trial_results(s, SYSTEM, s.get(Trial, t1_id), _analysis([True, True]))
+    with unit_of_work(factory) as s:
+        assert s.query(RepResult).filter_by(trial_id=t1_id).count() == 2
+        assert {w.week: w.reps for w in weekly_progress(s, SYSTEM, ep_id)} == {1: 2, 3: 4}
