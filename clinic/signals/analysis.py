@@ -7,14 +7,22 @@ documented in docs/analysis.md.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 import numpy as np
 
-from clinic.signals.conditioning import ConditioningSettings, block_mean_cm, condition_cm, envelope_decimated
+from clinic.signals.conditioning import (
+    MAX_THREADS,
+    ConditioningSettings,
+    block_mean_cm,
+    condition_cm,
+    envelope_decimated,
+)
 from clinic.signals.normalise import NO_MVC_REASON, missing_mvc, ratio, resting_baseline, to_percent_mvc
-from clinic.signals.onsets import ChannelOnsets, OnsetSettings, detect_onsets_filtered
+from clinic.signals.onsets import ChannelOnsets, OnsetSettings, detect_onsets_filtered, detection_blocks
 from clinic.signals.plate import PlateTraces, hold_plate_metrics, sit_down_reps
 from clinic.signals.quality import channel_quality, summarise
 from clinic.signals.reps import Rep, segment_reps, segment_reps_from_envelopes
@@ -126,6 +134,27 @@ def _r(v: float | None) -> float | None:
     return None if v is None else round(v, 3)
 
 
+def _full_rate_stage(raw_cm: np.ndarray, rate_hz: float, conditioning: ConditioningSettings,
+                     settings: OnsetSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Everything done at the full sample rate: conditioning, detection energy blocks, amplitude envelope.
+
+    On a multi-core workstation two channel groups run in parallel threads (scipy's filters and numpy's
+    element-wise operations release the GIL); the rest of the analysis works at <= 500 Hz.
+    """
+    def group(part: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        f = condition_cm(part, rate_hz, conditioning, threads=1)
+        env, env_rate = envelope_decimated(f, rate_hz, conditioning.envelope_lowpass_hz)
+        return f, detection_blocks(f, rate_hz, settings), env, env_rate
+
+    workers = min(MAX_THREADS, os.cpu_count() or 1, raw_cm.shape[0])
+    if workers < 2 or raw_cm.size < 1_000_000:
+        return group(raw_cm)
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(group, np.array_split(raw_cm, workers, axis=0)))
+    return (np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts]), np.vstack([p[2] for p in parts]),
+            parts[0][3])
+
+
 def _error_result(reason: str, rate_hz: float, n: int, settings: OnsetSettings) -> dict[str, object]:
     return {"error": reason, "method": settings.as_dict(), "sample_rate_hz": rate_hz,
             "duration_s": n / rate_hz if rate_hz > 0 else None, "channels": {}, "reps": [],
@@ -162,10 +191,9 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
                              "a resting stretch)", emg_rate_hz, n, settings)
     raw_cm = np.ascontiguousarray(x.T, dtype=np.float32)  # channel-major: contiguous along time
     all_finite = bool(np.isfinite(raw_cm.sum()))
-    if not all_finite:
-        filtered = condition_cm(np.nan_to_num(raw_cm, nan=0.0, posinf=0.0, neginf=0.0), emg_rate_hz, conditioning)
-    else:
-        filtered = condition_cm(raw_cm, emg_rate_hz, conditioning)
+    filtered, blocks, env, env_rate = _full_rate_stage(
+        raw_cm if all_finite else np.nan_to_num(raw_cm, nan=0.0, posinf=0.0, neginf=0.0), emg_rate_hz,
+        conditioning, settings)
     quality = channel_quality(x, emg_rate_hz, names, filtered_cm=filtered, conditioning=conditioning,
                               raw_cm=raw_cm, all_finite=all_finite)
     channel_quality_fast = {q.name: q for q in quality}
@@ -175,12 +203,11 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
         result = _error_result(f"no usable EMG channel ({reasons})", emg_rate_hz, n, settings)
         result["quality"] = {q.name: q.as_dict() for q in quality}
         return result
-    onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings)
+    onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings, blocks=blocks)
     for o, ok in zip(onsets, usable):
         if not ok:
             o.bursts = []  # a flat, clipped or broken channel has no trustworthy bursts
     by_name = {o.name: o for o in onsets}
-    env, env_rate = envelope_decimated(filtered, emg_rate_hz, conditioning.envelope_lowpass_hz)
     baseline = resting_baseline(env, env_rate, names)
 
     reps: list[Rep] = []

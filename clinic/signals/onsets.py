@@ -248,24 +248,41 @@ def _level_crossings(z: np.ndarray, anchors: np.ndarray, bounds: np.ndarray, med
     return out
 
 
-def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[str] | tuple[str, ...],
-                           settings: OnsetSettings = OnsetSettings()) -> list[ChannelOnsets]:
-    """Bursts per channel of band-passed EMG (channels x samples), see the module docstring.
+def detection_decimation(rate_hz: float) -> int:
+    """The detection signal is kept at ~500 Hz (its 25 ms window band-limits it): samples per block."""
+    return max(1, int(rate_hz // 500))
 
-    The detection signal is band-limited by its window, so it is kept at ~500 Hz (block means of the
-    per-sample energy) for thresholding; onsets are then refined on the full-rate signal.
+
+def detection_blocks(filtered_cm: np.ndarray, rate_hz: float, settings: OnsetSettings = OnsetSettings()) -> np.ndarray:
+    """The full-rate part of detection: per-sample energy (|x| or |TKE|) summed over blocks (channels x blocks).
+
+    Separate so that a caller can run it on channel groups in parallel (numpy releases the GIL here).
     """
-    c, n = filtered_cm.shape
-    dec = max(1, int(rate_hz // 500))
-    nd = n // dec
-    if nd < 8:
-        return [ChannelOnsets(str(name), method=settings.method) for name in names]
+    dec = detection_decimation(rate_hz)
+    nd = filtered_cm.shape[1] // dec
     energy = energy_signal(filtered_cm[:, :nd * dec], settings.method, abs_value=True)
-    rate_d = rate_hz / dec
     det = energy[:, 0::dec].copy()
     for k in range(1, dec):  # block sums by strided adds: much faster than a reduction over a short axis
         det += energy[:, k::dec]
-    del energy
+    return det
+
+
+def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[str] | tuple[str, ...],
+                           settings: OnsetSettings = OnsetSettings(),
+                           blocks: np.ndarray | None = None) -> list[ChannelOnsets]:
+    """Bursts per channel of band-passed EMG (channels x samples), see the module docstring.
+
+    The detection signal is band-limited by its window, so it is kept at ~500 Hz (block sums of the
+    per-sample energy, ``detection_blocks``, which may be passed in) for thresholding; onsets are then refined
+    on the full-rate signal.
+    """
+    c, n = filtered_cm.shape
+    dec = detection_decimation(rate_hz)
+    nd = n // dec
+    if nd < 8:
+        return [ChannelOnsets(str(name), method=settings.method) for name in names]
+    rate_d = rate_hz / dec
+    det = blocks if blocks is not None else detection_blocks(filtered_cm, rate_hz, settings)
     det = moving_mean_cm(det, max(1, int(round(settings.window_ms / 1000.0 * rate_d))))
     level_b, cv, b = local_baseline(det, rate_d, settings)
     tkeo = settings.method == "tkeo"
