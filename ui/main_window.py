@@ -9,13 +9,12 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 from sqlalchemy.orm import Session, sessionmaker
 
-from clinic.records.db import unit_of_work
-from clinic.records.patients import search_patients
 from clinic.records.security import Actor
 from clinic.signals.live import LiveEnvelope
 from devices.device import Device
 from ui.devices_page import DevicesPage
 from ui.live_plot import LivePlot
+from ui.patients_page import PatientsPage
 
 
 class FirstAdminPage(QtWidgets.QWidget):
@@ -96,38 +95,6 @@ class SignInPage(QtWidgets.QWidget):
         self.password.clear()
         self.message.clear()
         self.signed_in.emit(actor)
-
-
-class PatientsPage(QtWidgets.QWidget):
-    def __init__(self, factory: sessionmaker[Session], parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.factory = factory
-        self.actor: Actor | None = None
-        self.search = QtWidgets.QLineEdit(placeholderText="Search by family name", objectName="patientSearch")
-        self.table = QtWidgets.QTableWidget(0, 4, objectName="patientTable")
-        self.table.setHorizontalHeaderLabels(["MRN", "Name", "Born", "Episodes"])
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(self.search)
-        layout.addWidget(self.table)
-        self.search.textChanged.connect(self.refresh)
-
-    def set_actor(self, actor: Actor | None) -> None:
-        self.actor = actor
-        self.refresh()
-
-    def refresh(self) -> None:
-        self.table.setRowCount(0)
-        if self.actor is None:
-            return
-        with unit_of_work(self.factory) as s:
-            rows = [(p.mrn, p.display_name, p.birth_date.isoformat(), str(len(p.episodes)))
-                    for p in search_patients(s, self.actor, self.search.text())]
-        self.table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                self.table.setItem(r, c, QtWidgets.QTableWidgetItem(value))
 
 
 class LivePage(QtWidgets.QWidget):
@@ -301,7 +268,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.actor is None:
             return
         self.lock_page.lock_for(self.actor.username)
-        self.patients.table.setRowCount(0)
+        self.patients.clear()
         self.stack.setCurrentWidget(self.lock_page)
         self.statusBar().showMessage("Locked")
 

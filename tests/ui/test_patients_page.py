@@ -1,0 +1,48 @@
+"""The patients screen on the demo database: a patient's episode week by week, from the real analysis of
+simulated sessions that progress from the amnesic toward the healthy pattern."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from clinic.records import db as records_db
+from clinic.records.db import unit_of_work
+from clinic.records.models import AuditEvent
+from clinic.records.security import authenticate
+from ui.demo import seed_demo
+
+
+def test_selecting_a_patient_shows_weekly_progress(qtbot, tmp_path) -> None:  # noqa: ANN001
+    from ui.main_window import MainWindow
+
+    engine = records_db.make_engine(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    records_db.upgrade(engine)
+    factory = records_db.session_factory(engine)
+    seed_demo(factory)
+
+    def sign_in(username: str, password: str):  # noqa: ANN202
+        with unit_of_work(factory) as s:
+            return authenticate(s, username, password)
+
+    w = MainWindow(factory, sign_in, [])
+    qtbot.addWidget(w)
+    w.on_signed_in(sign_in("physio", "demo-physio-1"))
+    page = w.patients
+    assert page.table.rowCount() == 3
+    qtbot.keyClicks(page.search, "ber")
+    assert page.table.rowCount() == 1 and page.table.item(0, 1).text() == "Berger, Anna"
+    page.select_row(0)
+    assert "Berger, Anna" in page.episode_label.text()
+    assert page.progress.rowCount() == 4
+    share = [int(page.progress.item(r, 3).text().rstrip(" %")) for r in range(4)]
+    assert share[0] <= 34, share  # week 1: amnesic profile, glute (almost) never first
+    assert share[3] >= 66, share  # week 4: healthy profile, glute first in (almost) every rep
+    with factory() as s:
+        reads = s.scalars(select(AuditEvent.entity).where(AuditEvent.username == "physio",
+                                                          AuditEvent.action == "read")).all()
+    assert "patient" in reads and "episode_progress" in reads
+    w.lock()
+    assert page.table.rowCount() == 0 and page.progress.rowCount() == 0
+    assert "Berger" not in page.episode_label.text()
+    w.live.stop()
+    engine.dispose()
