@@ -264,6 +264,8 @@ def detection_blocks(filtered_cm: np.ndarray, rate_hz: float, settings: OnsetSet
     det = energy[:, 0::dec].copy()
     for k in range(1, dec):  # block sums by strided adds: much faster than a reduction over a short axis
         det += energy[:, k::dec]
+    if dec > 1:
+        det /= dec  # block means: the baseline figures stay in the signal's units (uV, or uV^2 for the TKE)
     return det
 
 

@@ -138,3 +138,29 @@ def test_bad_data_gives_a_clear_message_and_exit_2(tmp_path, capsys, sim, case: 
     rc, out, err = _run(capsys, str(path), "--json", *args)
     assert rc == 2
     assert words in err and "Traceback" not in err + out
+
+
+def test_stored_session_and_episode_comparison(tmp_path, capsys, monkeypatch) -> None:  # noqa: ANN001
+    """`--session ID` on the demo data (simulator + real analysis), and the weeks of an episode compared."""
+    from clinic.signals.summary import compare_sessions
+    from ui.context import Workstation
+    from ui.demo import seed_demo
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    ws = Workstation.open(str(tmp_path), url)
+    seed_demo(ws.factory, weeks=3)
+    ws.close()
+    monkeypatch.setenv("GLUTELAB_PASSWORD", "demo-physio-1")
+    summaries = []
+    for session_id in (1, 2, 3):  # the first patient's weeks: amnesic, amnesic, typical
+        rc, out, err = _run(capsys, "--session", str(session_id), "--user", "physio", "--data-dir", str(tmp_path),
+                            "--database-url", url, "--json")
+        assert rc == 0, err
+        r = json.loads(out)
+        assert r["trials"] and r["trials"][0]["summary"]["reps"] == 3
+        summaries.append({"week": r["week"], **r["summary"]})
+    trend = compare_sessions(summaries)["metrics"]["glute_lead_hamstrings_ms_median"]
+    assert len(trend["values"]) == 3 and trend["change"] is not None
+    rc, _, err = _run(capsys, "--session", "999", "--user", "physio", "--data-dir", str(tmp_path),
+                      "--database-url", url)
+    assert rc == 2 and "no session 999" in err
