@@ -353,5 +353,6 @@ def detect_onsets(raw: np.ndarray, rate_hz: float, names: list[str] | tuple[str,
                   settings: OnsetSettings = OnsetSettings(),
                   conditioning: ConditioningSettings = ConditioningSettings()) -> list[ChannelOnsets]:
     """Bursts per channel of raw EMG (samples x channels): conditioning, then ``detect_onsets_filtered``."""
-    filtered = condition_cm(np.asarray(raw).T, rate_hz, conditioning)
+    raw = np.asarray(raw)
+    filtered = condition_cm((raw[:, None] if raw.ndim == 1 else raw).T, rate_hz, conditioning)
     return detect_onsets_filtered(filtered, rate_hz, names, settings)
