@@ -226,7 +226,7 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
                 if force.shape[1] == 4 and cells is None else [f"cell{i + 1}" for i in range(force.shape[1])]
         sit = exercise == "bench_sit_down" or any("seat" in c for c in cells)
         if not np.all(np.isfinite(force)):
-            notes.append("the plate recording has missing samples: reps taken from the EMG envelopes")
+            notes.append("the plate recording has missing samples: plate metrics skipped")
         elif sit:
             reps, landing = sit_down_reps(force, cells, plate_rate_hz, body_mass_kg)
         else:
@@ -237,24 +237,24 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
             bridge_rate = plate_rate_hz / k
             reps = segment_reps(force.sum(axis=1), bridge_rate)
         plate_info = {"sample_rate_hz": plate_rate_hz, "cells": cells}
-    if not reps and (force_cells_n is None or not plate_rate_hz or notes):
+    if not reps:
         active = [i for i, nm in enumerate(names) if usable[i] and (nm.endswith(f"_{side}") or
                                                                     not nm.endswith(("_left", "_right")))]
         reps = segment_reps_from_envelopes(env[active] if active else env, env_rate)
         if reps:
-            notes.append("no force plate: reps segmented from the EMG envelopes (approximate phases)")
+            why = "no force plate" if plate_info is None else "the plate shows no reps"
+            notes.append(f"{why}: reps segmented from the EMG envelopes (approximate phases)")
+            landing = []
     traces = (PlateTraces(force, cells, bridge_rate)
-              if force_cells_n is not None and plate_rate_hz and cells is not None and reps and not landing
-              and bridge_rate else None)
+              if cells is not None and reps and reps[0].source == "plate" and not landing and bridge_rate else None)
     per_rep = []
     for k, r in enumerate(reps):
         m = rep_metrics(r, by_name, side, names=names, env=env, env_rate=env_rate, mvc=mvc, baseline=baseline,
                         hold_target_s=hold_target_s, previous=reps[k - 1] if k else None)
-        if force_cells_n is not None and plate_rate_hz and cells is not None:
-            if landing:
-                m["landing"] = landing[k]
-            else:
-                m["plate"] = hold_plate_metrics(force, cells, bridge_rate, r, traces=traces)
+        if landing:
+            m["landing"] = landing[k]
+        elif traces is not None and cells is not None:
+            m["plate"] = hold_plate_metrics(force, cells, bridge_rate, r, traces=traces)
         per_rep.append(m)
     if emg_rate_hz < 1000:
         notes.append(f"EMG sampled at {emg_rate_hz:g} Hz: below 1 kHz the raw signal aliases and onset timing is "

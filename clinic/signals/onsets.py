@@ -5,25 +5,28 @@ Two published detectors share one vectorised back end (``method``):
 - ``"hodges_bui"`` (Hodges & Bui 1996): the rectified, band-passed EMG averaged over a short sliding window
   (``window_ms``, 25 ms; never the 6 Hz amplitude envelope, which smears onsets ~40 ms early) must exceed
   baseline mean + k * SD.
-- ``"tkeo"`` (Solnik et al. 2010): the same test on the Teager-Kaiser energy
+- ``"tkeo"`` (Solnik et al. 2010; the default): the same test on the Teager-Kaiser energy
   ``x[n]^2 - x[n-1] x[n+1]`` of the band-passed EMG, which weighs energy by frequency (low-frequency motion
-  artefacts are suppressed) and sharpens onsets at low SNR.
+  artefacts and crosstalk pedestals weigh less) and sharpens onsets at low SNR.
 
-Both then:
+Steps (docs/analysis.md has the full description and the measured accuracy):
 
-1. estimate a *local* resting baseline per channel: the detection signal is cut into ``baseline_block_ms``
-   blocks; the baseline level at each block is a low percentile of the block means within
-   ``baseline_window_s`` (so noise floors that drift are followed) and the baseline SD is that level times
-   the channel's coefficient of variation measured in its quiet blocks;
-2. threshold with hysteresis: a burst is a run above mean + ``k_off_sd`` SD that holds at least
-   ``min_on_ms`` continuously above mean + ``k_sd`` SD; runs separated by less than ``min_off_ms`` merge and
-   bursts shorter than ``min_burst_ms`` are dropped (flickers and cable knocks are not contractions);
-3. refine each onset to the maximum-likelihood change point of the signal energy near the threshold
-   crossing (a two-segment variance model), which removes the half-window bias of the sliding window;
-4. give each burst a confidence (0-1) from its amplitude over the threshold.
+1. the detection signal is kept at ~500 Hz (block means of the per-sample energy; its window band-limits it);
+2. a *local* resting baseline per channel follows drifting noise floors: the ``baseline_percentile`` of
+   ``baseline_block_ms`` block means within ``baseline_window_s``; the baseline SD is that level times the
+   channel's coefficient of variation in its quiet blocks;
+3. cores: at least ``min_on_ms`` continuously above mean + ``k_sd`` SD, merged across gaps < ``min_off_ms``,
+   at least ``min_burst_ms`` long; a second pass raises the threshold to ``min_relative_db`` under the
+   channel's strongest burst; bursts need a median amplitude ``min_snr_db`` over rest and a plateau of
+   ``min_plateau_ms`` near their peak (contractions, not low-level activity, flickers or cable knocks);
+4. onset: back from where the burst reaches ``anchor_fraction`` of its median level to where the signal was
+   last at the level it had just before (``pre_factor`` x that level, at least ``edge_fraction`` of the burst);
+   offset: the mirror image, down to mean + ``k_off_sd`` SD at least (hysteresis);
+5. refinement at the full rate: the maximum-likelihood start of a variance that grows quadratically (an
+   amplitude rising linearly) within +-``ramp_ms``;
+6. a confidence (0-1) from the burst amplitude over the threshold.
 
-Everything is numpy on channel-major arrays; the only Python loops are over channels (a handful) and never
-over samples.
+Everything is numpy on channel-major arrays; Python loops run over channels and bursts, never over samples.
 """
 
 from __future__ import annotations
@@ -101,12 +104,6 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive) indices of the True runs of a 1-D boolean array."""
     d = np.diff(mask.view(np.int8), prepend=0, append=0)
     return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
-
-
-def detection_signal(filtered_cm: np.ndarray, rate_hz: float, settings: OnsetSettings) -> np.ndarray:
-    """Short-window detection signal (channels x samples): moving mean of |x| or of |TKE(x)|."""
-    n = max(1, int(round(settings.window_ms / 1000.0 * rate_hz)))
-    return moving_mean_cm(energy_signal(filtered_cm, settings.method, abs_value=True), n)
 
 
 def energy_signal(filtered_cm: np.ndarray, method: str, abs_value: bool = False) -> np.ndarray:
