@@ -142,6 +142,11 @@ def load_csv(path: str | Path, rate_hz: float | None = None) -> LoadedSignals:
         if len(t) < 2 or not np.all(np.isfinite(t)):
             raise SignalFileError(f"{path}: the time column has missing values; fix it or drop it and give --rate")
         dt = np.diff(t)
+        if comment_rate is not None and rate_hz is None:
+            # a GluteLab export states its rate; its time column is rounded to 6 significant digits, which
+            # repeats values after 100 s at 2 kHz: the stated rate wins, the time column gives the offset
+            rate_hz = comment_rate
+            dt = np.full(1, 1.0 / comment_rate)
         if np.any(dt <= 0):
             bad = int(np.argmax(dt <= 0)) + 2 + skip
             raise SignalFileError(f"{path}: the time column is not strictly increasing (around data line {bad}); "

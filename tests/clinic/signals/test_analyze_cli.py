@@ -164,3 +164,20 @@ def test_stored_session_and_episode_comparison(tmp_path, capsys, monkeypatch) ->
     rc, _, err = _run(capsys, "--session", "999", "--user", "physio", "--data-dir", str(tmp_path),
                       "--database-url", url)
     assert rc == 2 and "no session 999" in err
+
+
+def test_long_glutelab_export_with_rounded_time_column(tmp_path, capsys) -> None:  # noqa: ANN001
+    """Exports round time to 6 significant digits (%.6g): after 100 s at 2 kHz values repeat; the rate stated in
+    the export's comment is used instead."""
+    sc = build_scenario("healthy", reps=10, seed=52, emg_rate_hz=2000.0)
+    assert sc.duration_s > 100
+    t = np.arange(len(sc.emg_uv)) / sc.emg_rate_hz
+    path = tmp_path / "long.csv"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("# GluteLab recording 3, emg, 2000 Hz, units uV, SIMULATED\n")
+        fh.write("time," + ",".join(sc.emg_channels) + "\n")
+        np.savetxt(fh, np.column_stack([t, sc.emg_uv]), delimiter=",", fmt="%.6g")
+    rc, out, err = _run(capsys, str(path), "--json")
+    assert rc == 0, err
+    r = json.loads(out)
+    assert r["sample_rate_hz"] == 2000.0 and r["summary"]["reps"] == 10
