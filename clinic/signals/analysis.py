@@ -169,11 +169,29 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
                   mvc: Mapping[str, float] | None = None,
                   conditioning: ConditioningSettings = ConditioningSettings(),
                   body_mass_kg: float | None = None, hold_target_s: float = 5.0) -> dict[str, object]:
-    """Analyse one trial of raw EMG (samples x channels, uV) and, optionally, the plate cells (samples x cells, N).
+    """Analyse one trial of raw EMG and, optionally, the force-plate cells.
 
-    ``mvc`` maps channel names to MVC references (``normalise.mvc_reference``); without one, amplitudes
-    are in microvolts and the ratios between muscles are None with the reason. Bad input does not raise: the
-    result then has an ``error`` saying why (and no reps).
+    Parameters
+    ----------
+    emg : raw EMG, samples x channels, microvolts.
+    emg_rate_hz : EMG sample rate.
+    channel_names : one name per column; ``glute_max_left`` style names give the per-rep muscle metrics.
+    side : the working side ("left" or "right").
+    force_cells_n : plate load cells, samples x cells, newtons (on the EMG clock: sample 0 at the same time).
+    plate_rate_hz : plate sample rate.
+    settings : onset detector parameters (recorded in the result under ``method``).
+    plate_cells : cell names (``front_left`` ... or ``feet_*``/``seat_*`` for the bench sit-down).
+    exercise : ``"bench_sit_down"`` selects the landing analysis.
+    mvc : MVC reference per channel (``normalise.mvc_reference``); without one, amplitudes are in microvolts
+        and the ratios between muscles are None with the reason.
+    conditioning : filter settings (mains frequency etc.).
+    body_mass_kg : for the centre-of-mass velocity of the sit-down (default: body weight / g).
+    hold_target_s : a rep's ``hold_reached`` is hold >= this.
+
+    Returns
+    -------
+    A JSON-able dict (schema in docs/analysis.md). Bad input does not raise: the result then has an ``error``
+    saying why (and no reps).
     """
     names = [str(n) for n in channel_names]
     x = np.asarray(emg)

@@ -265,11 +265,19 @@ def detection_blocks(filtered_cm: np.ndarray, rate_hz: float, settings: OnsetSet
 def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[str] | tuple[str, ...],
                            settings: OnsetSettings = OnsetSettings(),
                            blocks: np.ndarray | None = None) -> list[ChannelOnsets]:
-    """Bursts per channel of band-passed EMG (channels x samples), see the module docstring.
+    """Bursts per channel of band-passed EMG, see the module docstring.
 
-    The detection signal is band-limited by its window, so it is kept at ~500 Hz (block sums of the
-    per-sample energy, ``detection_blocks``, which may be passed in) for thresholding; onsets are then refined
-    on the full-rate signal.
+    Parameters
+    ----------
+    filtered_cm : conditioned EMG, channels x samples, microvolts (``conditioning.condition_cm``).
+    rate_hz : sample rate.
+    names : channel names.
+    settings : detector parameters.
+    blocks : ``detection_blocks(filtered_cm, rate_hz, settings)`` when the caller already has it.
+
+    Returns
+    -------
+    One ``ChannelOnsets`` per channel, bursts in time order (onset_s/offset_s from the first sample).
     """
     c, n = filtered_cm.shape
     dec = detection_decimation(rate_hz)
@@ -345,7 +353,15 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
 def detect_onsets(raw: np.ndarray, rate_hz: float, names: list[str] | tuple[str, ...],
                   settings: OnsetSettings = OnsetSettings(),
                   conditioning: ConditioningSettings = ConditioningSettings()) -> list[ChannelOnsets]:
-    """Bursts per channel of raw EMG (samples x channels): conditioning, then ``detect_onsets_filtered``."""
+    """Bursts per channel of raw EMG: conditioning, then ``detect_onsets_filtered``.
+
+    Parameters
+    ----------
+    raw : raw EMG, samples x channels (or one channel, 1-D), microvolts.
+    rate_hz : sample rate.
+    names : channel names.
+    settings, conditioning : detector and filter parameters.
+    """
     raw = np.asarray(raw)
     filtered = condition_cm((raw[:, None] if raw.ndim == 1 else raw).T, rate_hz, conditioning)
     return detect_onsets_filtered(filtered, rate_hz, names, settings)

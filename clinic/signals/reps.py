@@ -64,10 +64,21 @@ def sustained_runs(mask: np.ndarray, min_len: int) -> tuple[np.ndarray, np.ndarr
 def segment_reps(total_force_n: np.ndarray, rate_hz: float, min_rep_s: float = 1.0,
                  hold_band: float = HOLD_BAND, k_sd: float = 5.0, sustain_ms: float = 175.0,
                  move_back_ms: float = 30.0, refine_start: bool = True) -> list[Rep]:
-    """Reps of a bridge-type exercise from the total load under the feet (N), see the module docstring.
+    """Reps of a bridge-type exercise from the total load under the feet, see the module docstring.
 
-    With ``refine_start`` the movement start is then moved back to where the load last was within 2 SD of
-    the baseline (the 5 SD / 175 ms start is late on a slow lift); without it, it is the primer's rule.
+    Parameters
+    ----------
+    total_force_n : total vertical load per sample, newtons.
+    rate_hz : plate sample rate.
+    min_rep_s : shortest lift counted as a rep.
+    hold_band : the hold is where the load is within this share of the lift of its hold level.
+    k_sd, sustain_ms, move_back_ms : the primer's 5 SD / 175 ms / 30 ms movement-start rule.
+    refine_start : then move the start back to where the load last was within 2 SD of the baseline (the
+        5 SD point is late on a slow lift); without it, the primer's rule as is.
+
+    Returns
+    -------
+    Complete reps (lift, hold and lowering inside the recording), numbered from 1.
     """
     f = np.asarray(total_force_n, dtype=np.float64)
     if len(f) < rate_hz or not np.all(np.isfinite(f)):
