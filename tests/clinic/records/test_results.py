@@ -40,3 +40,28 @@ def test_saved_results_feed_weekly_progress_and_are_replaced(db) -> None:  # noq
     with unit_of_work(factory) as s:
         assert s.query(RepResult).filter_by(trial_id=t1_id).count() == 2
         assert {w.week: w.reps for w in weekly_progress(s, SYSTEM, ep_id)} == {1: 2, 3: 4}
+
+
+def test_non_finite_metrics_are_stored_as_null_on_every_backend(db) -> None:  # noqa: ANN001
+    """PostgreSQL's JSON type rejects NaN; an analysis with a NaN or infinite metric must still be kept."""
+    import numpy as np
+
+    _, factory = db
+    analysis = _analysis([True])
+    analysis["summary"]["glute_lead_hamstrings_ms_median"] = float("nan")
+    analysis["reps"][0]["glute_lead_hamstrings_ms"] = np.float64("nan")
+    analysis["reps"][0]["extra"] = [np.float32("inf"), np.int64(3), np.array([1.5, np.nan])]
+    with unit_of_work(factory) as s:
+        p = create_patient(s, SYSTEM, "RES-NAN", "Result", "Nan", dt.date(1970, 1, 1))
+        ep = create_episode(s, SYSTEM, p, "LBP", dt.date(2026, 1, 5))
+        trial = create_trial(s, SYSTEM, create_session(s, SYSTEM, ep, dt.datetime(2026, 1, 6, 9, tzinfo=dt.UTC)),
+                             "cook_hip_lift", "left")
+        assert save_trial_results(s, SYSTEM, trial, analysis) == 1
+        trial_id = trial.id
+    with unit_of_work(factory) as s:
+        trial = s.get(Trial, trial_id)
+        assert trial.summary["glute_lead_hamstrings_ms_median"] is None
+        row = s.query(RepResult).filter_by(trial_id=trial_id).one()
+        assert row.glute_lead_hamstrings_ms is None
+        assert row.metrics["glute_lead_hamstrings_ms"] is None
+        assert row.metrics["extra"] == [None, 3, [1.5, None]]
