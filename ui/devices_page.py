@@ -6,6 +6,7 @@ queued signal, so a device that does not answer never freezes the window.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from PySide6 import QtCore, QtWidgets
@@ -14,6 +15,8 @@ from serial.tools import list_ports
 from devices.device import Device
 from devices.errors import DeviceError
 from devices.protocols import registry
+
+log = logging.getLogger(__name__)
 
 
 class DevicesPage(QtWidgets.QWidget):
@@ -82,9 +85,12 @@ class DevicesPage(QtWidgets.QWidget):
                 dev = Device(port, protocol, stream_id=stream_id)
                 dev.open()
                 opened.append(dev)
-        except (DeviceError, ValueError) as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure must re-enable Connect and free the ports
             for dev in opened:
                 dev.close()
+            if not isinstance(exc, (DeviceError, ValueError)):
+                log.exception("connecting %s failed", ", ".join(s[0] for s in specs))
+                exc = DeviceError(f"Could not connect: {exc} (details in the log file)")
             self._result.emit(None, str(exc))
             return
         self._result.emit(opened, "")

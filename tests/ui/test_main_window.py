@@ -102,3 +102,18 @@ def test_first_start_creates_the_administrator(qtbot, tmp_path) -> None:  # noqa
     assert w.actor is not None and w.actor.role == "administrator"
     w.live.stop()
     engine.dispose()
+
+
+def test_unexpected_error_while_connecting_re_enables_connect(qtbot, main_window, monkeypatch) -> None:  # noqa: ANN001
+    from devices.device import Device
+
+    def broken_open(self, handshake_timeout_s=None):  # noqa: ANN001, ANN202
+        raise RuntimeError("driver bug")
+
+    monkeypatch.setattr(Device, "open", broken_open)
+    _sign_in(qtbot, main_window)
+    page = main_window.devices_page
+    page.emg_port.setCurrentText("/dev/ttyFAKE0")
+    qtbot.mouseClick(page.connect_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "driver bug" in page.message.text(), timeout=10000)
+    assert page.connect_button.isEnabled()
