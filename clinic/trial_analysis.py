@@ -6,14 +6,19 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from clinic.records.models import Trial
-from clinic.records.store import load_physical
+from clinic.records.store import CorruptRecording, load_physical
 from clinic.signals.analysis import analyze_trial
 
 
 def analyze_stored_trial(s: Session, trial: Trial) -> dict[str, object]:
+    """The trial's analysis; a damaged recording gives a result with an ``error`` saying why, not an exception."""
     emg = plate = None
     for rec in trial.recordings:
-        r, values = load_physical(s, rec.id)
+        try:
+            r, values = load_physical(s, rec.id)
+        except (CorruptRecording, ValueError) as exc:  # ValueError: chunk sizes that do not match the recording
+            return {"trial_id": trial.id, "error": f"recording {rec.id} cannot be read: {exc}",
+                    "recording_ids": [r.id for r in trial.recordings]}
         if r.kind == "emg" and emg is None:
             emg = (r, values)
         elif r.kind == "plate" and plate is None:

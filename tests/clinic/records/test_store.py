@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 from sqlalchemy import update
 
 from clinic.records.db import unit_of_work
-from clinic.records.models import Recording, RecordingChunk
+from clinic.records.models import Recording, RecordingChunk, Trial
 from clinic.records.store import (
     CorruptRecording,
     RecordingWriter,
@@ -19,6 +19,7 @@ from clinic.records.store import (
     load_counts,
     load_physical,
 )
+from clinic.trial_analysis import analyze_stored_trial
 from devices.types import SampleBlock
 
 from .conftest import EMG_INFO
@@ -34,6 +35,10 @@ def test_a_damaged_chunk_is_reported_on_read(db, trial_id):
         s.execute(update(RecordingChunk).where(RecordingChunk.seq == 1).values(data=b"\x78\x9c\x03\x00\x00\x00"))
     with unit_of_work(factory) as s, pytest.raises(CorruptRecording, match=r"chunk 1: checksum mismatch.*backup"):
         load_counts(s, w.recording_id)
+    with unit_of_work(factory) as s:  # the analysis of the trial says why instead of raising
+        result = analyze_stored_trial(s, s.get(Trial, trial_id))
+        assert result["trial_id"] == trial_id
+        assert "chunk 1: checksum mismatch" in str(result["error"])
 
 
 def test_lost_packets_are_filled_with_the_last_values_and_storage_is_compact(db, trial_id):
