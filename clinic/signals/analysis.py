@@ -235,7 +235,9 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
     cells = list(plate_cells) if plate_cells is not None else None
     bridge_rate = 0.0
     force = np.zeros((0, 0))
-    if force_cells_n is not None and plate_rate_hz:
+    if force_cells_n is not None and plate_rate_hz and not (np.isfinite(plate_rate_hz) and plate_rate_hz > 0):
+        notes.append(f"plate sample rate {plate_rate_hz:g} Hz is not valid: plate metrics skipped")
+    elif force_cells_n is not None and plate_rate_hz:
         force = np.asarray(force_cells_n, dtype=np.float64)
         if force.ndim == 1:
             force = force[:, None]

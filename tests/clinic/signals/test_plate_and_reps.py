@@ -92,3 +92,13 @@ def test_reps_from_envelopes_without_a_plate() -> None:
     env = np.zeros((2, 1000))
     assert segment_reps_from_envelopes(env, 100.0) == []
     assert isinstance(Rep(1, 0, 1, 2, 3).hold_s, int | float)
+
+
+@pytest.mark.parametrize("plate_rate", [float("nan"), float("inf"), -80.0])
+@pytest.mark.parametrize("n_plate", [0, 400])
+def test_an_invalid_plate_rate_or_empty_plate_is_skipped_with_a_note(plate_rate: float, n_plate: int) -> None:
+    emg = np.random.default_rng(0).normal(0, 5, (5000, 2)).astype(np.float32)
+    result = analyze_trial(emg, 1000.0, ["glute_max_left", "hamstrings_left"],
+                           force_cells_n=np.full((n_plate, 4), 200.0), plate_rate_hz=plate_rate)
+    assert "error" not in result
+    assert any("plate" in note for note in result["notes"])  # type: ignore[union-attr]
