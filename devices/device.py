@@ -68,12 +68,12 @@ class Device:
                 self.info = self.driver.handshake(self._port)
             else:
                 self.info = self.driver.handshake(self._port, timeout_s=handshake_timeout_s)
-        except DeviceError:
-            self._port.close()
-            raise
         except (serial.SerialException, OSError) as exc:
             self._port.close()
             raise PortError(self.port_name, str(exc)) from exc
+        except BaseException:  # DeviceError, or a driver bug: never leave the port open behind it
+            self._port.close()
+            raise
         capacity = max(1, int(self.ring_seconds * self.info.sample_rate_hz))
         self.ring = SampleRing(capacity, self.info.n_channels)
         self._set_state("open", f"{self.info.model} ({self.info.serial}) on {self.port_name}")
@@ -90,8 +90,12 @@ class Device:
 
     def _reopen(self) -> serial.SerialBase:
         port = serial.serial_for_url(self.port_name, baudrate=self.baudrate, timeout=0.05)
+        try:
+            self.driver.start(port)
+        except BaseException:  # the reader retries with a fresh port; do not leak this one
+            port.close()
+            raise
         self._port = port
-        self.driver.start(port)
         return port
 
     def stop(self) -> None:

@@ -72,3 +72,15 @@ def test_cyton_port_opened_as_glutelab_and_the_reverse() -> None:
 def test_unknown_protocol_lists_the_known_ones() -> None:
     with pytest.raises(ValueError, match="cyton, glutelab"):
         Device("/dev/null", "modbus")
+
+
+def test_a_failing_handshake_closes_the_port(monkeypatch) -> None:  # noqa: ANN001
+    dev = Device("loop://", "glutelab")
+
+    def broken(port, timeout_s=2.0):  # noqa: ANN001, ANN202
+        raise RuntimeError("driver bug")
+
+    monkeypatch.setattr(dev.driver, "handshake", broken)
+    with pytest.raises(RuntimeError, match="driver bug"):
+        dev.open()
+    assert dev._port is not None and not dev._port.is_open
