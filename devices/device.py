@@ -49,6 +49,10 @@ class Device:
     def on_state(self, sink: Callable[[str, str], None]) -> None:
         self._state_sinks.append(sink)
 
+    def off_state(self, sink: Callable[[str, str], None]) -> None:
+        if sink in self._state_sinks:
+            self._state_sinks.remove(sink)
+
     @property
     def stats(self) -> LinkStats:
         return self._reader.stats if self._reader else self._stats

@@ -126,17 +126,26 @@ class LivePage(QtWidgets.QWidget):
                 plot = LivePlot(dev.ring, info.sample_rate_hz, info.channel_names, info.units)
             layout.addWidget(plot, stretch=3 if info.kind == "emg" else 1)
             self.plots.append(plot)
-            dev.on_state(lambda state, msg: self.state_changed.emit(state, msg))  # queued to the GUI thread
+            dev.on_state(self._state_sink)
         self.state_changed.connect(self._show_state)
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(33)
         self.timer.timeout.connect(self._tick)
+
+    def _state_sink(self, state: str, message: str) -> None:
+        self.state_changed.emit(state, message)  # from reader threads: queued to the GUI thread
 
     def start(self) -> None:
         self.timer.start()
 
     def stop(self) -> None:
         self.timer.stop()
+
+    def detach(self) -> None:
+        """Stop listening to the devices (before this page is deleted: they may outlive it)."""
+        self.stop()
+        for dev in self.devices:
+            dev.off_state(self._state_sink)
 
     def _tick(self) -> None:
         for env in self.envelopes:
@@ -282,9 +291,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
     @QtCore.Slot(list)
     def set_devices(self, devices: list[Device]) -> None:
-        """Replace the live page with one for the newly connected devices and start streaming."""
+        """Replace the live page with one for the newly connected devices (closing the replaced ones) and
+        start streaming."""
         index = self.tabs.indexOf(self.live)
-        self.live.stop()
+        self.live.detach()
+        for dev in self.live.devices:  # the replaced devices: nobody shows them any more; free their ports
+            if dev not in devices:
+                dev.close()
         self.tabs.removeTab(index)
         self.live.deleteLater()
         self.live = LivePage(devices)

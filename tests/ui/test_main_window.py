@@ -117,3 +117,29 @@ def test_unexpected_error_while_connecting_re_enables_connect(qtbot, main_window
     qtbot.mouseClick(page.connect_button, QtCore.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "driver bug" in page.message.text(), timeout=10000)
     assert page.connect_button.isEnabled()
+
+
+def test_replacing_the_devices_closes_the_old_ones_and_forgets_the_old_page(qtbot, main_window,  # noqa: ANN001
+                                                                            monkeypatch) -> None:  # noqa: ANN001
+    from devices.device import Device
+    from devices.ring import SampleRing
+    from devices.types import DeviceInfo
+
+    monkeypatch.setattr(Device, "start", lambda self: None)
+
+    def fake() -> Device:
+        dev = Device("loop://", "glutelab", stream_id="plate")
+        dev.info = DeviceInfo(kind="plate", model="Fake", serial="1", firmware="1", protocol="glutelab",
+                              sample_rate_hz=100.0, channel_names=("fz",), units="N", scale=(1.0,))
+        dev.ring = SampleRing(1000, 1)
+        dev.state = "open"
+        return dev
+
+    first, second = fake(), fake()
+    main_window.set_devices([first])
+    main_window.set_devices([second])
+    assert first.state == "closed" and second.state != "closed"
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    first.close()  # e.g. again at exit: must not reach the deleted page
+    second.close()
+    assert main_window.live.status.text().endswith("closed")
