@@ -77,6 +77,7 @@ class Recorder:
         self.spool_dir = spool_dir
         self.workstation = workstation
         self._parts: list[_StreamRecorder] = []
+        self.close_timeout_s = 30.0  # how long ``stop`` waits for a writer thread to store its queue
 
     def start(self) -> None:
         t0 = time.monotonic()
@@ -107,7 +108,12 @@ class Recorder:
             part.stream.unsubscribe(part.sink)
             part.queue.put(None)
         for part in self._parts:
-            part.thread.join(timeout=30)
+            part.thread.join(timeout=self.close_timeout_s)
+            if part.thread.is_alive():  # the writer is not thread-safe: never close it under its own thread
+                part.error = part.error or (
+                    f"recording {part.writer.recording_id} is still being written after {self.close_timeout_s:g} s "
+                    "(the database is slow); it is left as it is and the next start marks it as recovered")
+                continue
             status = "interrupted" if part.error else "complete"
             try:
                 part.writer.close(status)

@@ -63,3 +63,37 @@ def test_two_streams_are_recorded_losslessly_with_offsets(db, tmp_path):
         # offsets are from the recorder's own start (a little before t0); their difference is exact
         assert 0.005 <= recs[0].start_offset_s < 0.5
         assert abs((recs[1].start_offset_s - recs[0].start_offset_s) - 0.035) < 1e-6
+
+
+def test_stop_never_closes_a_writer_that_its_thread_still_uses(db, tmp_path):
+    import threading
+
+    _, factory = db
+    with unit_of_work(factory) as s:
+        p = create_patient(s, SYSTEM, "RC2", "Rec", "Rolf", dt.date(1980, 1, 1))
+        trial_id = start_trial(s, SYSTEM, p, "glute_bridge", "left").id
+    stream = PushStream(EMG)
+    recorder = Recorder(factory, trial_id, [stream], spool_dir=tmp_path, workstation="ws-test")
+    recorder.close_timeout_s = 0.2
+    recorder.start()
+    part = recorder._parts[0]
+    release, entered = threading.Event(), threading.Event()
+    real_add = part.writer.add
+
+    def slow_add(block: SampleBlock) -> None:  # a database that takes longer than stop() waits
+        entered.set()
+        assert release.wait(60)
+        real_add(block)
+
+    part.writer.add = slow_add  # type: ignore[method-assign]
+    stream.push(SampleBlock(np.zeros((100, 2), np.int32), 0, time.monotonic()))
+    assert entered.wait(60)
+    closed = []
+    part.writer.close = lambda status="complete": closed.append(status)  # type: ignore[method-assign]
+    ids = recorder.stop()
+    assert closed == [] and "still being written" in recorder.errors[0]
+    release.set()
+    part.thread.join(60)
+    assert not part.thread.is_alive()
+    with unit_of_work(factory) as s:
+        assert s.get(Recording, ids[0]).status == "recording"  # left for recovery, not half-closed
