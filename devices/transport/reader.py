@@ -68,6 +68,15 @@ class SerialReader:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        message = f"stopped reading {self.port.port}"
+        try:
+            self._stream()
+        except Exception as exc:  # noqa: BLE001 - a decoder or subscriber bug: say so instead of dying silently
+            log.exception("reader of %s failed", self.port.port)
+            message = f"stopped reading {self.port.port} after an error: {exc}"
+        self.on_state("stopped", message)
+
+    def _stream(self) -> None:
         self.on_state("streaming", f"streaming from {self.port.port}")
         while not self._stop.is_set():
             try:
@@ -81,7 +90,6 @@ class SerialReader:
                 self._publish(self.decoder.feed(data, time.monotonic()))
         if getattr(self.decoder, "holds_packets", False):  # e.g. the Cyton's newest packet, awaiting confirmation
             self._publish(self.decoder.flush(time.monotonic()))
-        self.on_state("stopped", f"stopped reading {self.port.port}")
 
     def _publish(self, result: DecodeResult) -> None:
         for block in result.blocks:
