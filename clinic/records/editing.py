@@ -45,6 +45,19 @@ def save(s: Session, label: str) -> None:
                             "not saved: reload it and make your change again.") from exc
 
 
+def check_body_mass(value: Any) -> float | None:
+    """None, or a body mass of 10 to 400 kg as a float."""
+    if value is None:
+        return None
+    try:
+        kg = None if isinstance(value, bool) else float(value)
+    except (TypeError, ValueError):
+        kg = None
+    if kg is None or not 10 <= kg <= 400:
+        raise ValidationError(f"body mass must be 10 to 400 kg, not {value!r}")
+    return kg
+
+
 PATIENT_FIELDS = ("mrn", "family_name", "given_name", "birth_date", "sex", "contact", "consent_given",
                   "body_mass_kg")
 
@@ -66,9 +79,8 @@ def update_patient(s: Session, actor: Actor, patient: Patient, **changes: Any) -
         check_sex(changes["sex"])
     if "contact" in changes:
         changes["contact"] = check_contact(changes["contact"])
-    if "body_mass_kg" in changes and changes["body_mass_kg"] is not None \
-            and not 10 <= float(changes["body_mass_kg"]) <= 400:
-        raise ValidationError(f"body mass must be 10 to 400 kg, not {changes['body_mass_kg']!r}")
+    if "body_mass_kg" in changes:
+        changes["body_mass_kg"] = check_body_mass(changes["body_mass_kg"])
     if changes.get("consent_given") and not patient.consent_given:
         patient.consent_at = dt.datetime.now(dt.UTC)
     elif changes.get("consent_given") is False:
@@ -91,7 +103,7 @@ def update_session(s: Session, actor: Actor, visit: VisitSession, *, pain_score:
         visit.notes = check_notes(notes)
         changed.append("notes")
     if body_mass_kg is not ...:
-        visit.body_mass_kg = body_mass_kg
+        visit.body_mass_kg = check_body_mass(body_mass_kg)
         changed.append("body_mass_kg")
     save(s, f"Session {visit.id}")
     record_event(s, actor.username, "change", "session", visit.id, ",".join(changed))

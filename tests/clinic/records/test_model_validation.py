@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from clinic.records.calibration import add_calibration
 from clinic.records.db import unit_of_work
-from clinic.records.editing import update_episode
+from clinic.records.editing import update_episode, update_patient, update_session
 from clinic.records.models import Base, Calibration, Episode
 from clinic.records.patients import (
     ValidationError,
@@ -84,6 +84,13 @@ def test_session_episode_and_trial_validation(db):
             update_episode(s, SYSTEM, ep, status="discharged", discharge_date=dt.date(2026, 1, 1))
         with pytest.raises(ValidationError, match="MVC .* must be above"):
             add_calibration(s, SYSTEM, visit, "glute_max_left", 5.0, 4.0)
+        for mass in (5.0, 401, float("nan"), "heavy", True):
+            with pytest.raises(ValidationError, match="body mass must be 10 to 400 kg"):
+                update_session(s, SYSTEM, visit, body_mass_kg=mass)
+            with pytest.raises(ValidationError, match="body mass must be 10 to 400 kg"):
+                update_patient(s, SYSTEM, p, body_mass_kg=mass)
+        assert update_session(s, SYSTEM, visit, body_mass_kg="72.5").body_mass_kg == 72.5
+        assert update_session(s, SYSTEM, visit, body_mass_kg=None).body_mass_kg is None
 
 
 def test_weeks_are_derived_from_the_episode_start_and_progress_is_per_week(db):
