@@ -55,7 +55,8 @@ class Device:
 
     @property
     def stats(self) -> LinkStats:
-        return self._reader.stats if self._reader else self._stats
+        reader = self._reader  # read once: stop() on another thread may clear it between check and use
+        return reader.stats if reader is not None else self._stats
 
     # -- lifecycle --------------------------------------------------------------------------------
     def _open_port(self) -> serial.SerialBase:
@@ -86,6 +87,8 @@ class Device:
     def start(self) -> None:
         if self._port is None or self.info is None:
             raise DeviceError(f"{self.port_name}: open the device before starting it")
+        if self._reader is not None:  # already streaming: a second reader would split the bytes between two
+            return
         decoder = self.driver.decoder(self.stream_id)
         self._reader = SerialReader(self._port, decoder, self._publish, self._set_state,
                                     reopen=self._reopen)
