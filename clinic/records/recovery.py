@@ -14,10 +14,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.records import spool
-from clinic.records.audit import record_event
+from clinic.records.audit import default_workstation, record_event
 from clinic.records.models import Recording, RecordingChunk, utcnow
 from clinic.records.security import SYSTEM, Actor
-from clinic.records.store import default_workstation, store_chunks
+from clinic.records.store import store_chunks
 
 
 def replay_spools(factory: sessionmaker[Session], spool_dir: str | Path) -> list[int]:

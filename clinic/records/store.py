@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import socket
 import time
 import zlib
 from dataclasses import asdict, dataclass
@@ -22,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.records import spool
+from clinic.records.audit import default_workstation
 from clinic.records.models import Recording, RecordingChunk, utcnow
 from devices.types import DeviceInfo, SampleBlock
 
@@ -58,11 +58,6 @@ class WriterStatus:
 
 class RecordingStopped(RuntimeError):
     """The recording cannot go on (full disk, database and spool unreachable); what was written is kept."""
-
-
-def default_workstation() -> str:
-    """The name that marks which workstation owns a recording (``GLUTELAB_WORKSTATION`` overrides)."""
-    return os.environ.get("GLUTELAB_WORKSTATION") or socket.gethostname()
 
 
 def store_chunks(conn: Connection, recording_id: int, chunks: list[dict[str, Any]]) -> int:

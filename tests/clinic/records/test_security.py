@@ -168,3 +168,19 @@ def test_idle_lock_and_other_settings_live_in_the_data_dir(tmp_path):
     assert settings.load(path).idle_lock_minutes == 5.0
     assert settings.load(path).idle_lock_seconds == 300.0
     assert settings.Settings(idle_lock_minutes=0).idle_lock_seconds is None
+
+
+def test_audit_names_the_same_workstation_that_owns_its_recordings(db, users, monkeypatch):
+    from clinic.records.store import RecordingWriter
+
+    from .conftest import EMG_INFO, make_trial
+
+    _, factory = db
+    monkeypatch.setenv("GLUTELAB_WORKSTATION", "ws-audit-7")
+    writer = RecordingWriter(factory, make_trial(factory, "WS1"), EMG_INFO)
+    writer.close()
+    with unit_of_work(factory) as s:
+        record_event(s, users["physio"].username, "print", "session_report", 1)
+    with unit_of_work(factory) as s:
+        last = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert last.workstation == "ws-audit-7" == writer.workstation
