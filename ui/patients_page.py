@@ -54,7 +54,10 @@ class PatientsPage(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.search)
         layout.addWidget(split)
-        self.search.textChanged.connect(self.refresh)
+        # one query (and one audited read) when typing pauses, not one per keystroke on the GUI thread
+        self._search_timer = QtCore.QTimer(self, singleShot=True, interval=250)
+        self._search_timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(self._search_timer.start)
         self.table.itemSelectionChanged.connect(self._show_selected)
 
     def set_actor(self, actor: Actor | None) -> None:
@@ -63,6 +66,7 @@ class PatientsPage(QtWidgets.QWidget):
 
     def clear(self) -> None:
         """Hide everything about patients (sign-out, idle lock)."""
+        self._search_timer.stop()  # a pending search must not refill the table behind the lock
         self.table.setRowCount(0)
         self.progress.setRowCount(0)
         self._ids = []

@@ -29,7 +29,8 @@ def test_selecting_a_patient_shows_weekly_progress(qtbot, tmp_path) -> None:  # 
     w.on_signed_in(sign_in("physio", "demo-physio-1"))
     page = w.patients
     assert page.table.rowCount() == 3
-    qtbot.keyClicks(page.search, "ber")
+    qtbot.keyClicks(page.search, "ber")  # the search runs once typing pauses
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=10000)
     assert page.table.rowCount() == 1 and page.table.item(0, 1).text() == "Berger, Anna"
     page.select_row(0)
     assert "Berger, Anna" in page.episode_label.text()
