@@ -260,6 +260,9 @@ class RecordingWriter:
         """Flush, copy in any spool, and set the final status. Raises ``RecordingStopped`` if it cannot."""
         if not self._stopped:
             self.flush()
+            if self._pending:  # the database stayed busy: journal the last samples rather than drop them
+                self._spooling = True
+                self.flush()
         if self._spooling:
             self._try_replay(force=True)
             if self._spooling:

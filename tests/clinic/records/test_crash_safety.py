@@ -245,3 +245,32 @@ def test_lost_connection_and_unwritable_spool_stop_with_a_clear_message(db, db_u
     assert "0.5 s are kept" in writer.status.error
     with unit_of_work(factory) as s:
         np.testing.assert_array_equal(load_counts(s, writer.recording_id), first)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_close_on_a_database_that_stays_busy_keeps_the_last_samples_in_the_spool(db, trial_id, tmp_path):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from clinic.records.recovery import replay_spools
+
+    _, factory = db
+    writer = RecordingWriter(factory, trial_id, EMG_INFO, spool_dir=tmp_path)
+    first, last = noise_counts(500), noise_counts(300, seed=1)
+    writer.add(SampleBlock(first, 0, 0.0))
+    real_write = writer._write
+
+    def busy_write(chunks) -> None:  # noqa: ANN001 - another workstation holds the write lock
+        raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+
+    writer._write = busy_write  # type: ignore[method-assign]
+    writer.add(SampleBlock(last, 500, 0.0))
+    writer.flush()
+    assert "busy" in writer.status.warning
+    with pytest.raises(RecordingStopped, match="are safe in"):
+        writer.close()
+    writer._write = real_write  # type: ignore[method-assign]
+    assert replay_spools(factory, tmp_path) == [writer.recording_id]
+    with unit_of_work(factory) as s:
+        np.testing.assert_array_equal(load_counts(s, writer.recording_id), np.concatenate([first, last]))
