@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from clinic.records import spool
 from clinic.records.audit import default_workstation, record_event
 from clinic.records.models import Recording, RecordingChunk, utcnow
-from clinic.records.security import SYSTEM, Actor
+from clinic.records.security import PERMISSIONS, SYSTEM, Actor
 from clinic.records.store import store_chunks
 
 
@@ -50,6 +50,7 @@ def recover_interrupted(factory: sessionmaker[Session], workstation: str | None 
     if spool_dir is not None and Path(spool_dir).is_dir():
         replay_spools(factory, spool_dir)
     now = utcnow()
+    admin = "admin" in PERMISSIONS.get(actor.role, frozenset())
     recovered: list[int] = []
     with factory() as s, s.begin():
         for rec in s.scalars(select(Recording).where(Recording.status == "recording")).all():
@@ -57,7 +58,7 @@ def recover_interrupted(factory: sessionmaker[Session], workstation: str | None 
             own = rec.workstation == workstation
             if own and age < dt.timedelta(seconds=min_age_s):
                 continue
-            if not own and not ("admin" in _permissions(actor) and age > dt.timedelta(seconds=stale_after_s)):
+            if not own and not (admin and age > dt.timedelta(seconds=stale_after_s)):
                 continue
             n = _contiguous_samples(s, rec.id)
             s.execute(update(Recording).where(Recording.id == rec.id, Recording.status == "recording")
@@ -78,9 +79,3 @@ def _contiguous_samples(s: Session, recording_id: int) -> int:
             break
         end += n
     return end
-
-
-def _permissions(actor: Actor) -> frozenset[str]:
-    from clinic.records.security import PERMISSIONS
-
-    return PERMISSIONS.get(actor.role, frozenset())

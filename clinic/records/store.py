@@ -6,7 +6,6 @@ crash loses less than the last second; ``load_counts`` reassembles a recording a
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import time
@@ -323,7 +322,3 @@ def load_physical(session: Session, recording_id: int) -> tuple[Recording, np.nd
     scale = np.asarray(rec.scale, dtype=np.float64)
     offset = np.asarray(rec.offset, dtype=np.float64)
     return rec, ((counts - offset) * scale).astype(np.float32)
-
-
-def age_of(rec: Recording) -> dt.timedelta | None:
-    return None if rec.heartbeat_at is None else utcnow() - rec.heartbeat_at
