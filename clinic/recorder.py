@@ -81,14 +81,21 @@ class Recorder:
 
     def start(self) -> None:
         t0 = time.monotonic()
-        for stream in self.streams:
-            assert stream.info is not None, "open the device before recording"
-            writer = RecordingWriter(self.factory, self.trial_id, stream.info, spool_dir=self.spool_dir,
-                                     workstation=self.workstation)
-            part = _StreamRecorder(stream, writer, t0)
-            self._parts.append(part)
-            part.thread.start()
-            stream.subscribe(part.sink)
+        try:
+            for stream in self.streams:
+                if stream.info is None:
+                    raise RuntimeError("open the device before recording")
+                writer = RecordingWriter(self.factory, self.trial_id, stream.info, spool_dir=self.spool_dir,
+                                         workstation=self.workstation)
+                part = _StreamRecorder(stream, writer, t0)
+                self._parts.append(part)
+                part.thread.start()
+                stream.subscribe(part.sink)
+        except BaseException:  # a stream that cannot start: the ones already started stop, marked interrupted
+            for part in self._parts:
+                part.error = part.error or "the recording could not start on every device"
+            self.stop()
+            raise
 
     @property
     def errors(self) -> list[str]:

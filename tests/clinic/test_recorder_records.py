@@ -97,3 +97,20 @@ def test_stop_never_closes_a_writer_that_its_thread_still_uses(db, tmp_path):
     assert not part.thread.is_alive()
     with unit_of_work(factory) as s:
         assert s.get(Recording, ids[0]).status == "recording"  # left for recovery, not half-closed
+
+
+def test_a_stream_that_cannot_start_stops_the_ones_already_started(db, tmp_path):
+    import pytest
+
+    _, factory = db
+    with unit_of_work(factory) as s:
+        p = create_patient(s, SYSTEM, "RC3", "Rec", "Rhea", dt.date(1980, 1, 1))
+        trial_id = start_trial(s, SYSTEM, p, "glute_bridge", "left").id
+    good, closed_device = PushStream(EMG), PushStream(PLATE)
+    closed_device.info = None  # type: ignore[assignment]
+    recorder = Recorder(factory, trial_id, [good, closed_device], spool_dir=tmp_path, workstation="ws-test")
+    with pytest.raises(RuntimeError, match="open the device"):
+        recorder.start()
+    assert good.sinks == [] and not any(p.thread.is_alive() for p in recorder._parts)
+    with unit_of_work(factory) as s:
+        assert [s.get(Recording, i).status for i in recorder.recording_ids] == ["interrupted"]
