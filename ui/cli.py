@@ -13,6 +13,9 @@ import sys
 
 from ui.context import UserError
 
+log = logging.getLogger("glutelab")
+log.addHandler(logging.NullHandler())  # without a log file (simulate, bench) never fall back to a stderr traceback
+
 COMMANDS = ("simulate", "record", "analyze", "report", "export", "db", "bench", "selftest")
 
 
@@ -57,8 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - last resort: a clear line here, the traceback in the log
-        logging.getLogger("glutelab").exception("unexpected error")
-        print(f"glutelab: unexpected error: {exc} (details in the log file of the data dir)", file=sys.stderr)
+        log.exception("unexpected error")
+        where = " (details in the log file of the data dir)" if logging.getLogger().handlers else ""
+        print(f"glutelab: unexpected error: {exc}{where}", file=sys.stderr)
         return 1
 
 

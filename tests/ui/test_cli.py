@@ -110,3 +110,23 @@ def test_record_stores_both_streams_and_their_analysis(tmp_path, monkeypatch, ca
         trial = s.get(Trial, out["trial_id"])
         assert len(trial.rep_results) == out["summary"]["reps"]
     engine.dispose()
+
+
+@pytest.mark.parametrize("args", [["--speed", "0"], ["--rate", "-5"], ["--reps", "-1"],
+                                  ["--link-dir", "/nonexistent/glutelab"], ["--truth", "/nonexistent/t.jsonl"]])
+def test_simulate_bad_input_is_one_clear_line(args: list[str], capsys) -> None:  # noqa: ANN001
+    assert main(["simulate", "--seconds", "0.1", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glutelab: ") and "Traceback" not in err
+
+
+def test_an_unexpected_error_without_a_log_file_prints_no_traceback() -> None:
+    # a subprocess: under pytest the root logger always has a handler, which hides logging's stderr fallback
+    code = ("import sys, ui.commands.bench as b\n"
+            "def broken(args): raise RuntimeError('bench bug')\n"
+            "b.run = broken\n"
+            "from ui.cli import main\n"
+            "sys.exit(main(['bench']))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "bench bug" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
