@@ -55,7 +55,11 @@ class SimulatedRig:
 
     def start(self) -> SimulatedRig:
         self.emg.start()
-        self.plate.start()
+        try:
+            self.plate.start()
+        except BaseException:  # e.g. a link dir that cannot hold the plate's symlink: do not leak the EMG pty
+            self.emg.stop()
+            raise
         return self
 
     def stop(self) -> None:

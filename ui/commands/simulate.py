@@ -47,12 +47,24 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     if args.replug_after is not None and args.unplug_after is None:
         raise UserError("--replug-after needs --unplug-after")
+    for name, value in (("--speed", args.speed), ("--rate", args.rate)):
+        if value <= 0:
+            raise UserError(f"{name} must be positive, not {value}")
+    if args.reps < 0:
+        raise UserError(f"--reps must not be negative, not {args.reps}")
     rig = SimulatedRig(speed=args.speed, link_dir=args.link_dir, emg_protocol=args.protocol,
                        faults=plan if plan.any else None, profile=args.profile, exercise=args.exercise,
                        side=args.side, reps=args.reps, emg_rate_hz=args.rate, seed=args.seed)
-    with rig:
+    try:
+        rig.start()
+    except OSError as exc:
+        raise UserError(f"cannot create the simulated ports: {exc}") from exc
+    try:
         if args.truth:
-            rig.write_truth(args.truth)
+            try:
+                rig.write_truth(args.truth)
+            except OSError as exc:
+                raise UserError(f"cannot write the ground truth to {args.truth}: {exc}") from exc
         if args.device in ("emg", "both"):
             print(rig.emg_path, flush=True)
         if args.device in ("plate", "both"):
@@ -68,4 +80,6 @@ def run(args: argparse.Namespace) -> int:
                 time.sleep(0.1)
         except KeyboardInterrupt:
             pass
+    finally:
+        rig.stop()
     return 0
