@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from clinic.records.security import Actor
 from clinic.signals.live import LiveEnvelope
 from devices.device import Device
+from devices.errors import DeviceError
 from ui.devices_page import DevicesPage
 from ui.live_plot import LivePlot
 from ui.patients_page import PatientsPage
@@ -303,7 +304,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.live = LivePage(devices)
         self.tabs.insertTab(index, self.live, "Live")
         for dev in devices:
-            dev.start()
+            try:
+                dev.start()
+            except (DeviceError, OSError) as exc:  # e.g. the port vanished since it was opened
+                self.live.status.setText(f"{dev.port_name} could not start streaming: {exc}")
         self.live.start()
         self.tabs.setCurrentWidget(self.live)
         self.devices_changed.emit(devices)

@@ -122,20 +122,9 @@ def test_unexpected_error_while_connecting_re_enables_connect(qtbot, main_window
 def test_replacing_the_devices_closes_the_old_ones_and_forgets_the_old_page(qtbot, main_window,  # noqa: ANN001
                                                                             monkeypatch) -> None:  # noqa: ANN001
     from devices.device import Device
-    from devices.ring import SampleRing
-    from devices.types import DeviceInfo
 
     monkeypatch.setattr(Device, "start", lambda self: None)
-
-    def fake() -> Device:
-        dev = Device("loop://", "glutelab", stream_id="plate")
-        dev.info = DeviceInfo(kind="plate", model="Fake", serial="1", firmware="1", protocol="glutelab",
-                              sample_rate_hz=100.0, channel_names=("fz",), units="N", scale=(1.0,))
-        dev.ring = SampleRing(1000, 1)
-        dev.state = "open"
-        return dev
-
-    first, second = fake(), fake()
+    first, second = _fake_device(), _fake_device()
     main_window.set_devices([first])
     main_window.set_devices([second])
     assert first.state == "closed" and second.state != "closed"
@@ -143,3 +132,29 @@ def test_replacing_the_devices_closes_the_old_ones_and_forgets_the_old_page(qtbo
     first.close()  # e.g. again at exit: must not reach the deleted page
     second.close()
     assert main_window.live.status.text().endswith("closed")
+
+
+def _fake_device():  # noqa: ANN202
+    """An 'open' plate with a ring and no port: enough for the live page."""
+    from devices.device import Device
+    from devices.ring import SampleRing
+    from devices.types import DeviceInfo
+
+    dev = Device("loop://", "glutelab", stream_id="plate")
+    dev.info = DeviceInfo(kind="plate", model="Fake", serial="1", firmware="1", protocol="glutelab",
+                          sample_rate_hz=100.0, channel_names=("fz",), units="N", scale=(1.0,))
+    dev.ring = SampleRing(1000, 1)
+    dev.state = "open"
+    return dev
+
+
+def test_a_device_that_cannot_start_is_reported_not_raised(qtbot, main_window, monkeypatch) -> None:  # noqa: ANN001
+    from devices.device import Device
+
+    def broken_start(self):  # noqa: ANN001, ANN202
+        raise OSError("port vanished")
+
+    monkeypatch.setattr(Device, "start", broken_start)
+    main_window.set_devices([_fake_device()])
+    assert "port vanished" in main_window.live.status.text()
+    assert main_window.tabs.currentWidget() is main_window.live
