@@ -11,6 +11,8 @@ def test_quick_database_bench_reports_its_keys_and_caches(tmp_path, monkeypatch)
     for key in ("db_search_ms", "db_episode_ms", "db_progress_ms"):
         assert isinstance(first[key], float) and first[key] > 0
     assert first["db_patients"] == 1000 and first["db_sessions"] == 20000
-    assert len(list((tmp_path / "bench").glob("*.sqlite3"))) == 1
-    again = bench_db.run(quick=True)
-    assert again["db_build_s"] < 0.5  # cached, not rebuilt
+    (cached,) = (tmp_path / "bench").glob("*.sqlite3")
+    inode = cached.stat().st_ino
+    bench_db.run(quick=True)
+    # cached, not rebuilt: a rebuild renames a new file into place (no wall-clock bound on a loaded machine)
+    assert [p.stat().st_ino for p in (tmp_path / "bench").glob("*.sqlite3")] == [inode]
