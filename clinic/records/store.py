@@ -125,6 +125,11 @@ class RecordingWriter:
         """Queue a block; a gap in sample indices (lost packets) is stored as repeated last values."""
         if self._stopped:
             raise RecordingStopped(self.status.error)
+        n_channels = len(self.info.channel_names)
+        if block.counts.ndim != 2 or block.counts.shape[1] != n_channels:
+            # refused before it joins the queued samples, so it cannot take the good ones down with it
+            raise ValueError(f"recording {self.recording_id}: a block of shape {block.counts.shape} does not fit "
+                             f"its {n_channels} channels; the block was not stored")
         if self._base_index is None:
             self._base_index = block.first_index
         rel = block.first_index - self._base_index

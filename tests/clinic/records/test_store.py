@@ -66,3 +66,15 @@ def test_lost_packets_are_filled_with_the_last_values_and_storage_is_compact(db,
 def test_chunk_codec_is_lossless(counts):
     data, dtype, _ = encode_chunk(counts)
     np.testing.assert_array_equal(decode_chunk(data, *counts.shape, dtype), counts)
+
+
+def test_a_block_of_the_wrong_shape_is_refused_and_the_queued_samples_are_kept(db, trial_id):
+    _, factory = db
+    w = RecordingWriter(factory, trial_id, EMG_INFO)
+    good = np.arange(600, dtype=np.int32).reshape(300, 2)
+    w.add(SampleBlock(good, 0, 0.0))
+    with pytest.raises(ValueError, match="does not fit its 2 channels"):
+        w.add(SampleBlock(np.zeros((100, 3), np.int32), 300, 0.0))
+    w.close()
+    with unit_of_work(factory) as s:
+        np.testing.assert_array_equal(load_counts(s, w.recording_id), good)
