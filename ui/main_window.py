@@ -152,7 +152,8 @@ class LivePage(QtWidgets.QWidget):
         for env in self.envelopes:
             env.update()
         for plot in self.plots:
-            plot.refresh()
+            if plot.isVisible():  # behind another tab or the lock page nothing is drawn: skip the work
+                plot.refresh()
 
     @QtCore.Slot(str, str)
     def _show_state(self, state: str, message: str) -> None:

@@ -158,3 +158,21 @@ def test_a_device_that_cannot_start_is_reported_not_raised(qtbot, main_window, m
     main_window.set_devices([_fake_device()])
     assert "port vanished" in main_window.live.status.text()
     assert main_window.tabs.currentWidget() is main_window.live
+
+
+def test_hidden_live_plots_are_not_recomputed(qtbot, main_window, monkeypatch) -> None:  # noqa: ANN001
+    from devices.device import Device
+    from ui.live_plot import LivePlot
+
+    monkeypatch.setattr(Device, "start", lambda self: None)
+    main_window.set_devices([_fake_device()])
+    main_window.live.stop()  # drive the ticks by hand
+    calls: list[LivePlot] = []
+    monkeypatch.setattr(LivePlot, "refresh", lambda self: calls.append(self))
+    _sign_in(qtbot, main_window)
+    main_window.tabs.setCurrentWidget(main_window.patients)
+    main_window.live._tick()
+    assert calls == []
+    main_window.tabs.setCurrentWidget(main_window.live)
+    main_window.live._tick()
+    assert len(calls) == 1
