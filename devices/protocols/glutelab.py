@@ -104,10 +104,6 @@ class GluteLabDecoder:
         decode whatever valid frames follow it."""
         return self._decode(time.monotonic() if host_time is None else host_time, final=True)
 
-    @property
-    def last_seq(self) -> int | None:
-        return self._last_seq
-
     def _decode(self, now: float, final: bool) -> DecodeResult:
         buf = self._buf
         mv = memoryview(buf)

@@ -103,6 +103,3 @@ class CytonFirmware:
         self.counter = (self.counter + n_samples) & 0xFF
         self._packets += n_samples
         return [data[i:i + cy.PACKET_SIZE] for i in range(0, len(data), cy.PACKET_SIZE)]
-
-    def stream(self, n_samples: int) -> bytes:
-        return b"".join(self.stream_frames(n_samples))

@@ -87,6 +87,3 @@ class GluteLabFirmware:
             self.seq = (self.seq + 1) & 0xFFFF
             self.sample_index += spf
         return frames
-
-    def stream(self, n_samples: int) -> bytes:
-        return b"".join(self.stream_frames(n_samples))
