@@ -34,13 +34,12 @@ def minmax_decimate(y: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class LivePlot(QtWidgets.QWidget):
-    """Stacked traces of a ring buffer's newest ``window_s`` seconds, redrawn by a GUI timer."""
+    """Stacked traces of a ring buffer's newest ``window_s`` seconds; the owner's GUI timer calls ``refresh``."""
 
     frame_drawn = QtCore.Signal()
 
     def __init__(self, ring: SampleRing, rate_hz: float, channel_names: list[str] | tuple[str, ...],
-                 units: str, window_s: float = 10.0, fps: float = 30.0,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+                 units: str, window_s: float = 10.0, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.ring = ring
         self.rate_hz = rate_hz
@@ -66,15 +65,6 @@ class LivePlot(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
         self.plot.viewport().installEventFilter(self)
-        self.timer = QtCore.QTimer(self)
-        self.timer.setInterval(int(1000 / fps))
-        self.timer.timeout.connect(self.refresh)
-
-    def start(self) -> None:
-        self.timer.start()
-
-    def stop(self) -> None:
-        self.timer.stop()
 
     def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt API
         if event.type() == QtCore.QEvent.Type.Paint:
