@@ -59,17 +59,24 @@ class RecordingStopped(RuntimeError):
     """The recording cannot go on (full disk, database and spool unreachable); what was written is kept."""
 
 
-def store_chunks(conn: Connection, recording_id: int, chunks: list[dict[str, Any]]) -> int:
+def store_chunks(conn: Connection, recording_id: int, chunks: list[dict[str, Any]], *,
+                 heartbeat: bool = True) -> int:
     """Insert the chunks not yet stored (a replay may repeat one whose commit outcome was unknown) and move
-    the recording's sample count and heartbeat forward, in the caller's transaction. Returns samples stored."""
-    have = set(conn.scalars(select(RecordingChunk.seq).where(RecordingChunk.recording_id == recording_id)))
+    the recording's sample count (and, for a live writer, its heartbeat) forward, in the caller's transaction.
+    Returns samples stored."""
+    if not chunks:
+        return 0
+    seqs = [c["seq"] for c in chunks]  # only the range being written: the writer calls this twice a second
+    have = set(conn.scalars(select(RecordingChunk.seq).where(RecordingChunk.recording_id == recording_id,
+                                                             RecordingChunk.seq.between(min(seqs), max(seqs)))))
     fresh = [c for c in chunks if c["seq"] not in have]
     if fresh:
         conn.execute(insert(RecordingChunk.__table__), fresh)
     end = max((c["first_sample"] + c["n_samples"] for c in chunks), default=0)
     conn.execute(update(Recording.__table__).where(Recording.id == recording_id)
                  .where(Recording.n_samples < end).values(n_samples=end))
-    conn.execute(update(Recording.__table__).where(Recording.id == recording_id).values(heartbeat_at=utcnow()))
+    if heartbeat:
+        conn.execute(update(Recording.__table__).where(Recording.id == recording_id).values(heartbeat_at=utcnow()))
     return sum(c["n_samples"] for c in fresh)
 
 

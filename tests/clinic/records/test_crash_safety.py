@@ -119,6 +119,25 @@ def test_spool_left_by_a_crash_is_copied_in_at_the_next_start(db, trial_id, tmp_
         np.testing.assert_array_equal(load_counts(s, writer.recording_id), np.concatenate([first, later]))
 
 
+def test_a_recording_whose_spool_is_replayed_at_start_is_recovered_in_the_same_start(db, trial_id, tmp_path):
+    """Copying the spool in is not a sign of life: it must not make the crashed recording look fresh."""
+    _, factory = db
+    writer = RecordingWriter(factory, trial_id, EMG_INFO, workstation="ws-a")
+    first, later = noise_counts(500), noise_counts(300, seed=2)
+    writer.add(SampleBlock(first, 0, 0.0))
+    writer.flush()
+    data, dtype, digest = encode_chunk(later)
+    spool.append(spool.spool_path(tmp_path, writer.recording_id),
+                 {"recording_id": writer.recording_id, "seq": 1, "first_sample": 500, "n_samples": 300,
+                  "dtype": dtype, "codec": "delta-zlib", "data": data, "sha256": digest})
+    with unit_of_work(factory) as s:  # the crash was a while ago
+        s.execute(update(Recording).values(heartbeat_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)))
+    assert recover_interrupted(factory, "ws-a", spool_dir=tmp_path) == [writer.recording_id]
+    with unit_of_work(factory) as s:
+        rec = s.get(Recording, writer.recording_id)
+        assert rec.status == "recovered" and rec.n_samples == 800
+
+
 class FakeStream:
     """A device stream whose blocks the test pushes by hand."""
 
