@@ -8,9 +8,11 @@ connection are copied in first, so a recovered recording holds everything that r
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.records import spool
@@ -28,10 +30,14 @@ def replay_spools(factory: sessionmaker[Session], spool_dir: str | Path) -> list
         rid = spool.recording_id_of(path)
         if rid is None:
             continue
-        with engine.begin() as conn:
-            if conn.scalar(select(Recording.id).where(Recording.id == rid)) is None:
-                continue  # the recording was erased meanwhile; keep the file for the administrator
-            store_chunks(conn, rid, spool.read(path), heartbeat=False)  # a copy of the past, not a sign of life
+        try:
+            with engine.begin() as conn:
+                if conn.scalar(select(Recording.id).where(Recording.id == rid)) is None:
+                    continue  # the recording was erased meanwhile; keep the file for the administrator
+                store_chunks(conn, rid, spool.read(path), heartbeat=False)  # a copy of the past, not a sign of life
+        except (ValueError, KeyError, TypeError, IntegrityError) as exc:  # a damaged file must not block the others
+            logging.getLogger(__name__).error("spool %s cannot be copied in (%s); it is kept as it is", path, exc)
+            continue
         path.unlink()
         done.append(rid)
     return done

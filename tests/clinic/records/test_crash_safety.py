@@ -138,6 +138,24 @@ def test_a_recording_whose_spool_is_replayed_at_start_is_recovered_in_the_same_s
         assert rec.status == "recovered" and rec.n_samples == 800
 
 
+def test_a_damaged_spool_file_is_kept_and_does_not_block_the_other_recoveries(db, tmp_path):
+    _, factory = db
+    good = RecordingWriter(factory, make_trial(factory, "SP1"), EMG_INFO, workstation="ws-a")
+    bad = RecordingWriter(factory, make_trial(factory, "SP2"), EMG_INFO, workstation="ws-a")
+    data, dtype, digest = encode_chunk(noise_counts(300))
+    spool.append(spool.spool_path(tmp_path, good.recording_id),
+                 {"recording_id": good.recording_id, "seq": 0, "first_sample": 0, "n_samples": 300,
+                  "dtype": dtype, "codec": "delta-zlib", "data": data, "sha256": digest})
+    header = b"{not json"
+    damaged = spool.spool_path(tmp_path, bad.recording_id)
+    damaged.write_bytes(spool._HEAD.pack(len(header), 0) + header)
+    assert sorted(recover_interrupted(factory, "ws-a", spool_dir=tmp_path, min_age_s=0)) == sorted(
+        [good.recording_id, bad.recording_id])
+    assert list(tmp_path.glob("*.spool")) == [damaged]  # kept for the administrator
+    with unit_of_work(factory) as s:
+        assert s.get(Recording, good.recording_id).n_samples == 300
+
+
 class FakeStream:
     """A device stream whose blocks the test pushes by hand."""
 
