@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_window(args)
         module = importlib.import_module(f"ui.commands.{args.command}")
         return int(module.run(args) or 0)
-    except UserError as exc:
+    except (UserError, PermissionError) as exc:  # PermissionError: a role that may not, a file that may not be written
         print(f"glutelab: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -130,3 +130,13 @@ def test_an_unexpected_error_without_a_log_file_prints_no_traceback() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert "bench bug" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_record_for_an_unknown_patient_is_one_clear_line(tmp_path, capsys, monkeypatch, sim_rig) -> None:  # noqa: ANN001
+    monkeypatch.setenv("GLUTELAB_PASSWORD", "admin-password-1")
+    assert main(["db", "init-admin", "--data-dir", str(tmp_path)]) == 0
+    code = main(["record", "--patient", "NO-SUCH-MRN", "--emg", sim_rig.emg_path, "--seconds", "0.5",
+                 "--user", "admin", "--data-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "NO-SUCH-MRN" in err and "unexpected" not in err

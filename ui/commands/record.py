@@ -9,7 +9,7 @@ import time
 from clinic.recorder import Recorder
 from clinic.records.db import unit_of_work
 from clinic.records.models import Trial
-from clinic.records.patients import EXERCISES, find_patient_by_mrn, start_trial
+from clinic.records.patients import EXERCISES, ValidationError, find_patient_by_mrn, start_trial
 from clinic.trial_results import analyze_and_store
 from devices.device import Device
 from devices.errors import DeviceError
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         for dev in devices:
             dev.stop()
         ids = recorder.stop()
-    except DeviceError as exc:
+    except (DeviceError, ValidationError) as exc:  # a port that does not answer, an unknown MRN
         raise UserError(str(exc)) from exc
     finally:
         for dev in devices:
