@@ -45,8 +45,10 @@ class Workstation:
             try:
                 db.prepare(engine)
             except db.SchemaMismatch as exc:
+                engine.dispose()
                 raise UserError(str(exc)) from exc
             except Exception as exc:  # noqa: BLE001 - wrong URL, server down, unreadable file
+                engine.dispose()
                 raise UserError(f"Cannot open the database at {engine.url.render_as_string()}: {exc}") from exc
         ws = cls(dd, url, engine, db.session_factory(engine), demo=demo)
         if migrate:

@@ -21,7 +21,11 @@ def subparser(sub: argparse._SubParsersAction, name: str, help_text: str,
 def open_workstation(args: argparse.Namespace, sign_in: bool = False) -> Workstation:
     ws = Workstation.open(args.data_dir, args.database_url)
     if sign_in:
-        ws.sign_in(getattr(args, "user", None))
+        try:
+            ws.sign_in(getattr(args, "user", None))
+        except BaseException:  # no user, wrong password: release the database connections
+            ws.close()
+            raise
     return ws
 
 
