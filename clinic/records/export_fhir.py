@@ -88,6 +88,8 @@ def add_episode(add: Any, ep: Episode, pat_url: str) -> None:
                 "code": {"coding": [{"system": GLUTELAB_SYSTEM, "code": trial.exercise}],
                          "text": f"{trial.exercise} ({trial.side}), {len(reps)} reps"},
                 "subject": _ref(pat_url), "encounter": _ref(enc_url), "effectiveDateTime": when}
+            if any(r.simulated for r in trial.recordings):  # marked wherever it is exported (decisions.md)
+                obs["note"] = [{"text": "SIMULATED data from the GluteLab simulator - not a patient measurement"}]
             if components:
                 obs["component"] = components
             else:

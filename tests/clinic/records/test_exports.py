@@ -10,11 +10,11 @@ import ezc3d
 import numpy as np
 import pytest
 from fhir.resources.R4B.bundle import Bundle
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from clinic.records.db import unit_of_work
 from clinic.records.exports import export_patient, export_session
-from clinic.records.models import AuditEvent, RepResult, Trial
+from clinic.records.models import AuditEvent, Recording, RepResult, Trial
 from clinic.records.patients import create_episode, create_patient, create_session, create_trial
 from clinic.records.security import SYSTEM, Actor, AuthError
 from clinic.records.store import RecordingWriter
@@ -140,6 +140,21 @@ def test_patient_fhir_bundle_validates_and_exports_are_audited(session_with_reco
         events = s.execute(select(AuditEvent.action, AuditEvent.entity, AuditEvent.detail)
                            .where(AuditEvent.action == "export")).all()
     assert events == [("export", "patient", "fhir")]
+
+
+def test_fhir_marks_an_observation_from_simulated_recordings(session_with_recordings, tmp_path):
+    factory, _, _, _ = session_with_recordings
+    with unit_of_work(factory) as s:
+        path = export_patient(s, SYSTEM, "EX1", tmp_path)
+    assert "SIMULATED" not in path.read_text()
+    with unit_of_work(factory) as s:
+        s.execute(update(Recording).where(Recording.kind == "plate").values(simulated=True))
+    with unit_of_work(factory) as s:
+        path = export_patient(s, SYSTEM, "EX1", tmp_path)
+    data = json.loads(path.read_text())
+    Bundle.model_validate(data)
+    trial_obs = [e["resource"] for e in data["entry"] if "component" in e["resource"]][0]
+    assert "SIMULATED" in trial_obs["note"][0]["text"]
 
 
 def test_long_c3d_keeps_every_sample(db, trial_id, tmp_path):
