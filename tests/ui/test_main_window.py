@@ -55,7 +55,8 @@ def test_idle_lock_hides_patients_and_unlocks_to_same_screen(qtbot, main_window)
     assert main_window.patients.table.rowCount() == 1
     main_window.idle_timer.setInterval(50)
     main_window.idle_timer.start()
-    qtbot.waitUntil(lambda: main_window.stack.currentWidget() is main_window.lock_page, timeout=5000)
+    qtbot.waitUntil(lambda: main_window.stack.currentWidget() is main_window.lock_page, timeout=10000)
+    main_window.idle_timer.setInterval(600_000)  # unlocking restarts it: 50 ms could re-lock before the asserts
     assert main_window.patients.table.rowCount() == 0
     qtbot.keyClicks(main_window.lock_page.password, "wrong")
     qtbot.keyClick(main_window.lock_page.password, QtCore.Qt.Key.Key_Return)
