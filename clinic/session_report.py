@@ -26,7 +26,7 @@ def build_session_report(s: Session, actor: Actor, session_id: int, out: str | P
         patient_name=patient.display_name, mrn=patient.mrn,
         session_label=f"Week {visit.week}, {local:%Y-%m-%d %H:%M}",
         exercise=trial.exercise if trial else "-", side=trial.side if trial else "-",
-        simulated=bool(analysis.get("simulated")),
+        simulated=any(r.simulated for r in (trial.recordings if trial else [])),
         recordings=[f"#{r.id} {r.kind} {r.n_samples / r.sample_rate_hz:.1f} s"
                     + (" (simulated)" if r.simulated else "") for r in (trial.recordings if trial else [])],
         analysis=analysis)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -43,11 +44,13 @@ def write_session_report(path: str | Path, data: SessionReportData) -> Path:
     if data.simulated:
         story.append(Paragraph("<b>SIMULATED DATA - not a patient measurement</b>", styles["Normal"]))
     story += [
-        Paragraph(f"Patient: {data.patient_name} (MRN {data.mrn})", styles["Normal"]),
-        Paragraph(f"Session: {data.session_label}", styles["Normal"]),
-        Paragraph(f"Exercise: {data.exercise.replace('_', ' ')}, {data.side} side", styles["Normal"]),
+        Paragraph(escape(f"Patient: {data.patient_name} (MRN {data.mrn})"), styles["Normal"]),
+        Paragraph(escape(f"Session: {data.session_label}"), styles["Normal"]),
+        Paragraph(escape(f"Exercise: {data.exercise.replace('_', ' ')}, {data.side} side"), styles["Normal"]),
         Spacer(1, 6 * mm),
     ]
+    if data.analysis and data.analysis.get("error"):
+        story.append(Paragraph(f"Analysis not possible: {escape(str(data.analysis['error']))}", styles["Normal"]))
     summary = data.analysis.get("summary", {}) if data.analysis else {}
     assert isinstance(summary, dict)
     share = summary.get("glute_first_share")
@@ -66,7 +69,7 @@ def write_session_report(path: str | Path, data: SessionReportData) -> Path:
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
                                ("FONTSIZE", (0, 0), (-1, -1), 9)]))
     story += [table, Spacer(1, 6 * mm)]
-    story.append(Paragraph("Recordings: " + (", ".join(data.recordings) or "none"), styles["Normal"]))
+    story.append(Paragraph(escape("Recordings: " + (", ".join(data.recordings) or "none")), styles["Normal"]))
     story.append(Paragraph("Positive lead = glute before the other muscle. Compare with this patient's earlier "
                            "sessions; no population norm is implied.", styles["Italic"]))
     doc.build(story)
