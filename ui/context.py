@@ -40,7 +40,10 @@ class Workstation:
         dd = DataDir.resolve(data_dir)
         _setup_logging(dd)
         url = dd.database_url(database_url)
-        engine = db.make_engine(url)
+        try:
+            engine = db.make_engine(url)
+        except Exception as exc:  # noqa: BLE001 - a malformed URL or a driver that is not installed
+            raise UserError(f"Cannot use the database URL: {exc}") from exc
         if migrate:
             try:
                 db.prepare(engine)

@@ -140,3 +140,10 @@ def test_record_for_an_unknown_patient_is_one_clear_line(tmp_path, capsys, monke
     err = capsys.readouterr().err
     assert code == 2, err
     assert "NO-SUCH-MRN" in err and "unexpected" not in err
+
+
+@pytest.mark.parametrize("url", ["bogus://x", "sqlite:////nonexistent-glutelab-dir/x.sqlite3"])
+def test_db_with_an_unusable_database_url_is_one_clear_line(url: str, tmp_path, capsys) -> None:  # noqa: ANN001
+    assert main(["db", "upgrade", "--data-dir", str(tmp_path), "--database-url", url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glutelab: Cannot use the database") and "unexpected" not in err

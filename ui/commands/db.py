@@ -7,6 +7,8 @@ import getpass
 import os
 import sys
 
+from sqlalchemy import exc as sa_exc
+
 from clinic.records import db
 from clinic.records.audit import record_event
 from clinic.records.backup import BackupError, backup, restore
@@ -33,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
     ws = Workstation.open(args.data_dir, args.database_url, migrate=False)
     try:
         return _run(args, ws)
+    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:  # server down, unreadable file, wrong URL
+        reason = " ".join(str(exc.orig or exc).split())
+        raise UserError(f"Cannot use the database at {ws.engine.url.render_as_string()}: {reason}") from exc
     finally:
         ws.close()
 
