@@ -27,7 +27,11 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept as they were
 
     def validate(self) -> Settings:
-        if not 0 <= float(self.idle_lock_minutes) <= 240:
+        try:
+            minutes = float(self.idle_lock_minutes)
+        except (TypeError, ValueError):
+            minutes = float("nan")
+        if isinstance(self.idle_lock_minutes, bool) or not 0 <= minutes <= 240:
             raise SettingsError(f"idle_lock_minutes must be 0 (never) to 240, not {self.idle_lock_minutes!r}")
         if self.mains_hz not in (50, 60):
             raise SettingsError(f"mains_hz must be 50 or 60, not {self.mains_hz!r}")
@@ -71,7 +75,10 @@ def save(path: str | os.PathLike[str], settings: Settings) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(data, indent=2, sort_keys=True))
+        fh.flush()
+        os.fsync(fh.fileno())  # durable before it replaces the old file (a power cut leaves one or the other)
     os.replace(tmp, path)
 
 

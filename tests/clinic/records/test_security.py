@@ -159,6 +159,10 @@ def test_idle_lock_and_other_settings_live_in_the_data_dir(tmp_path):
         settings.update(path, idle_lock_minutes=-1)
     with pytest.raises(settings.SettingsError, match="mains_hz must be 50 or 60"):
         settings.update(path, mains_hz=55)
+    for bad in (None, "soon", float("nan"), True):  # a clear message, never a TypeError from deep inside
+        with pytest.raises(settings.SettingsError, match="idle_lock_minutes must be 0"):
+            settings.update(path, idle_lock_minutes=bad)
+    assert settings.load(path).idle_lock_minutes == 2
     path.write_text(json.dumps({"idle_lock_minutes": 10, "mains_hz": 42, "future_key": [1]}))
     loaded = settings.load(path)  # a bad value falls back alone; unknown keys survive a save
     assert (loaded.idle_lock_minutes, loaded.mains_hz) == (10, 50)
