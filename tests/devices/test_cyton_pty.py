@@ -28,7 +28,7 @@ def cyton_server():  # noqa: ANN201
 
 
 def test_banner_and_commands_answer_like_the_board(cyton_server: PtyServer) -> None:
-    with serial.Serial(cyton_server.path, 115200, timeout=2) as port:
+    with serial.Serial(cyton_server.path, 115200, timeout=10) as port:  # generous: only a failure waits
         port.write(b"v")
         assert port.read_until(b"$$$").startswith(b"OpenBCI V3 8-16 channel")
         port.write(b"x3040000X")
