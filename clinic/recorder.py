@@ -31,6 +31,9 @@ class Stream(Protocol):
     def unsubscribe(self, sink: Callable[[SampleBlock], None]) -> None: ...
 
 
+HEARTBEAT_S = 1.0  # recovery at start leaves a recording alone while its heartbeat is fresh
+
+
 class _StreamRecorder:
     def __init__(self, stream: Stream, writer: RecordingWriter, t0: float) -> None:
         self.stream = stream
@@ -48,7 +51,16 @@ class _StreamRecorder:
     def _run(self) -> None:
         rate = self.writer.info.sample_rate_hz
         while True:
-            block = self.queue.get()
+            try:
+                block = self.queue.get(timeout=HEARTBEAT_S)
+            except queue.Empty:
+                if not self.error:  # no data (stalled device): store what is queued, show we are alive
+                    try:
+                        self.writer.flush()
+                        self.writer.beat()
+                    except RecordingStopped as exc:
+                        self.error = str(exc)
+                continue
             if block is None:
                 break
             if self._first_index is None:

@@ -152,6 +152,21 @@ class RecordingWriter:
                 or time.monotonic() - self._last_flush >= half):
             self.flush()
 
+    def beat(self) -> None:
+        """Show the recording is alive while no data comes (a stalled device, a pulled cable), so that
+        start-up recovery elsewhere never mistakes it for a crashed one. Best effort: a failure is ignored,
+        the next stored chunk beats again."""
+        if self._stopped or self._spooling:
+            return
+        try:
+            if self._conn is None:
+                self._conn = self.engine.connect()
+            with self._conn.begin():
+                self._conn.execute(update(Recording.__table__).where(Recording.id == self.recording_id)
+                                   .values(heartbeat_at=utcnow()))
+        except DBAPIError:
+            self._drop_connection()
+
     def _last_row(self, n_channels: int) -> np.ndarray:
         return self._tail if self._tail is not None else np.zeros((1, n_channels), np.int32)
 

@@ -8,10 +8,11 @@ import time
 
 import numpy as np
 
-from clinic.recorder import Recorder
+from clinic.recorder import HEARTBEAT_S, Recorder
 from clinic.records.db import unit_of_work
 from clinic.records.models import Recording
 from clinic.records.patients import create_patient, start_trial
+from clinic.records.recovery import recover_interrupted
 from clinic.records.security import SYSTEM
 from clinic.records.store import load_counts
 from devices.types import DeviceInfo, SampleBlock
@@ -116,3 +117,39 @@ def test_a_stream_that_cannot_start_stops_the_ones_already_started(db, tmp_path)
     assert good.sinks == [] and not any(p.thread.is_alive() for p in recorder._parts)
     with unit_of_work(factory) as s:
         assert [s.get(Recording, i).status for i in recorder.recording_ids] == ["interrupted"]
+
+
+def test_a_stalled_device_keeps_the_heartbeat_fresh_and_its_samples_stored(db, tmp_path):
+    """A pulled cable or a silent device must not make a live recording look crashed to start-up recovery,
+    and what arrived before the stall is stored without waiting for more data."""
+    _, factory = db
+    with unit_of_work(factory) as s:
+        p = create_patient(s, SYSTEM, "RC9", "Stall", "Sam", dt.date(1980, 1, 1))
+        trial_id = start_trial(s, SYSTEM, p, "glute_bridge", "left").id
+    stream = PushStream(EMG)
+    recorder = Recorder(factory, trial_id, [stream], spool_dir=tmp_path)
+    recorder.start()
+    stream.push(SampleBlock(np.ones((100, 2), np.int32), 0, time.monotonic()))
+    rid = recorder.recording_ids[0]
+    with factory() as s:
+        first_beat = s.get(Recording, rid).heartbeat_at
+    deadline = time.monotonic() + 30
+    beat = first_beat
+    while time.monotonic() < deadline and beat <= first_beat:
+        time.sleep(HEARTBEAT_S / 2)
+        with factory() as s:
+            rec = s.get(Recording, rid)
+            beat, stored = rec.heartbeat_at, rec.n_samples
+    assert beat > first_beat and stored == 100  # the queued samples were stored during the stall
+    after_store = beat
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and beat <= after_store:
+        time.sleep(HEARTBEAT_S / 2)
+        with factory() as s:
+            beat = s.get(Recording, rid).heartbeat_at
+    assert beat > after_store, "no heartbeat while the device was silent"
+    # another process of this workstation starting now leaves the live recording alone
+    assert recover_interrupted(factory, actor=SYSTEM, min_age_s=3.0 * HEARTBEAT_S + 1.0) == []
+    recorder.stop()
+    with factory() as s:
+        assert s.get(Recording, rid).status == "complete"
