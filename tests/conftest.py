@@ -80,7 +80,7 @@ def main_window(qtbot, tmp_path):  # noqa: ANN001, ANN201
     from clinic.records import db as records_db
     from clinic.records.db import unit_of_work
     from clinic.records.patients import create_patient
-    from clinic.records.security import SYSTEM, authenticate, create_user
+    from clinic.records.security import SYSTEM, create_user, sign_in
     from ui.main_window import MainWindow
 
     engine = records_db.make_engine(f"sqlite:///{tmp_path / 'window.sqlite3'}")
@@ -90,13 +90,10 @@ def main_window(qtbot, tmp_path):  # noqa: ANN001, ANN201
         create_user(s, "physio", "physio-pass-1", "physiotherapist")
         create_patient(s, SYSTEM, "W-1", "Window", "Wendy", dt.date(1980, 1, 1))
 
-    def sign_in(username: str, password: str):  # noqa: ANN202
-        with unit_of_work(factory) as s:
-            return authenticate(s, username, password)
-
-    window = MainWindow(factory, sign_in, [], idle_lock_minutes=10)
+    window = MainWindow(factory, lambda u, p: sign_in(factory, u, p), [], idle_lock_minutes=10)
     qtbot.addWidget(window)
     window.show()
+    window.factory = factory  # for tests that look at what the window wrote
     yield window
     window.live.stop()
     for dev in window.live.devices:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from clinic.paths import DataDir
 from clinic.records import db
 from clinic.records.recovery import recover_interrupted
-from clinic.records.security import Actor, authenticate
+from clinic.records.security import Actor, sign_in
 
 STARTUP = Actor(0, "startup-recovery", "physiotherapist")  # may recover only its own workstation's
 
@@ -83,13 +83,10 @@ class Workstation:
             if not sys.stdin or not sys.stdin.isatty():
                 raise UserError("no password: set GLUTELAB_PASSWORD or run from a terminal to be asked")
             password = getpass.getpass(f"Password for {username}: ")
-        with self.factory() as s:
-            try:
-                self.actor = authenticate(s, username, password)
-            except PermissionError as exc:
-                s.commit()  # keep the failed attempt in the audit trail
-                raise UserError(str(exc)) from exc
-            s.commit()
+        try:
+            self.actor = sign_in(self.factory, username, password)
+        except PermissionError as exc:
+            raise UserError(str(exc)) from exc
         return self.actor
 
     def close(self) -> None:

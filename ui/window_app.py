@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from clinic import settings
 from clinic.records.db import unit_of_work
 from clinic.records.models import User
-from clinic.records.security import authenticate, create_user
+from clinic.records.security import Actor, create_user
+from clinic.records.security import sign_in as audited_sign_in
 from devices.device import Device
 from ui.context import Workstation
 
@@ -45,9 +46,8 @@ def run_window(args: argparse.Namespace) -> int:
                 dev.open()
                 devices.append(dev)
 
-        def sign_in(username: str, password: str):  # noqa: ANN202
-            with unit_of_work(ws.factory) as s:
-                return authenticate(s, username, password)
+        def sign_in(username: str, password: str) -> Actor:
+            return audited_sign_in(ws.factory, username, password)
 
         def create_first_admin(username: str, password: str) -> None:
             with unit_of_work(ws.factory) as s:

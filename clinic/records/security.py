@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.records.audit import record_event
 from clinic.records.models import ROLES, User
@@ -80,3 +80,13 @@ def authenticate(s: Session, username: str, password: str) -> Actor:
         raise AuthError("unknown user name or wrong password")
     record_event(s, user.username, "sign_in", "user", user.id, "")
     return Actor(user.id, user.username, user.role)
+
+
+def sign_in(factory: sessionmaker[Session], username: str, password: str) -> Actor:
+    """Authenticate in a transaction of its own, so a failed attempt is kept in the audit trail too."""
+    with factory() as s:
+        try:
+            actor = authenticate(s, username, password)
+        finally:
+            s.commit()
+    return actor

@@ -20,6 +20,12 @@ def test_wrong_password_shows_message_and_no_patients(qtbot, main_window) -> Non
     assert "wrong password" in main_window.sign_in.message.text()
     assert main_window.stack.currentWidget() is main_window.sign_in
     assert main_window.patients.table.rowCount() == 0
+    from sqlalchemy import select
+
+    from clinic.records.models import AuditEvent
+
+    with main_window.factory() as s:
+        assert "sign_in_failed" in s.scalars(select(AuditEvent.action)).all()
 
 
 def test_without_devices_the_main_window_opens_device_setup(qtbot, main_window) -> None:  # noqa: ANN001
