@@ -43,6 +43,14 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def local_date(when: dt.datetime | dt.date) -> dt.date:
+    """The calendar day at the workstation: times are stored in UTC but days (episode start, "today's
+    session", week numbers) are the clinic's local days, so 00:30 local is never yesterday's week."""
+    if isinstance(when, dt.datetime):
+        return (when.astimezone() if when.tzinfo is not None else when).date()
+    return when
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
@@ -139,9 +147,8 @@ class Episode(Versioned, Base):
     )
 
     def week_of(self, when: dt.datetime | dt.date) -> int:
-        """Episode week N covers days [7(N-1), 7N) from the start date."""
-        day = when.date() if isinstance(when, dt.datetime) else when
-        return (day - self.start_date).days // 7 + 1
+        """Episode week N covers days [7(N-1), 7N) from the start date (a date on the clinic's calendar)."""
+        return (local_date(when) - self.start_date).days // 7 + 1
 
 
 class Session(Versioned, Base):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.records.audit import record_event
-from clinic.records.models import Episode, Patient, Trial
+from clinic.records.models import Episode, Patient, Trial, local_date
 from clinic.records.models import Session as VisitSession
 from clinic.records.security import Actor
 
@@ -158,7 +158,7 @@ def create_session(s: Session, actor: Actor, episode: Episode, started_at: dt.da
     check_pain(pain_score)
     check_notes(notes)
     started_at = check_time("session start", started_at or dt.datetime.now(dt.UTC))
-    if started_at.date() < episode.start_date:
+    if local_date(started_at) < episode.start_date:
         raise ValidationError("a session cannot start before its episode")
     vs = VisitSession(episode=episode, started_at=started_at, pain_score=pain_score, notes=notes,
                       clinician_id=actor.user_id or None)
@@ -203,7 +203,7 @@ def start_trial(s: Session, actor: Actor, patient: Patient, exercise: str, side:
     when = when or dt.datetime.now(dt.UTC)
     active = [e for e in patient.episodes if e.status == "active"]
     episode = active[-1] if active else create_episode(s, actor, patient, "Low back pain: glute re-education",
-                                                       when.date())
-    today = [v for v in episode.sessions if v.started_at.date() == when.date()]
+                                                       local_date(when))
+    today = [v for v in episode.sessions if local_date(v.started_at) == local_date(when)]
     visit = today[-1] if today else create_session(s, actor, episode, when)
     return create_trial(s, actor, visit, exercise, side, reps=reps)

@@ -172,3 +172,23 @@ def _assert_rejected(engine, what: str, sql: str, notes: str, sid: int) -> None:
     except IntegrityError:
         return
     pytest.fail(f"the database accepted a row with {what}")
+
+
+def test_episode_weeks_follow_the_clinics_local_calendar(monkeypatch) -> None:  # noqa: ANN001
+    """00:30 on the episode's first day in a UTC+2 clinic is 22:30 UTC the day before: still week 1."""
+    import datetime as dt
+    import time
+
+    from clinic.records.models import Episode
+
+    monkeypatch.setenv("TZ", "Etc/GMT-2")  # POSIX sign: this is UTC+2
+    time.tzset()
+    try:
+        ep = Episode(reason="LBP", start_date=dt.date(2026, 3, 2))
+        just_after_midnight = dt.datetime(2026, 3, 1, 22, 30, tzinfo=dt.UTC)
+        assert ep.week_of(just_after_midnight) == 1
+        assert ep.week_of(dt.datetime(2026, 3, 8, 21, 59, tzinfo=dt.UTC)) == 1  # Sunday 23:59 local
+        assert ep.week_of(dt.datetime(2026, 3, 8, 22, 0, tzinfo=dt.UTC)) == 2  # Monday 00:00 local
+    finally:
+        monkeypatch.undo()
+        time.tzset()
