@@ -39,9 +39,9 @@ def _store_scenario(factory: sessionmaker[Session], trial_id: int, seed: int, pr
 def seed_demo(factory: sessionmaker[Session], weeks: int = 4) -> list[tuple[str, str, str]]:
     """Create demo users and patients; returns (username, password, role) to print."""
     with unit_of_work(factory) as s:
-        for username, password, role in DEMO_USERS:
-            create_user(s, username, password, role, username.title())
-    physio = Actor(2, "physio", "physiotherapist")
+        users = [create_user(s, username, password, role, username.title())
+                 for username, password, role in DEMO_USERS]
+        physio = next(Actor(u.id, u.username, u.role) for u in users if u.role == "physiotherapist")
     today = dt.datetime.now(dt.UTC).replace(hour=9, minute=30, second=0, microsecond=0)
     for p_i, (mrn, family, given, born, sex) in enumerate(DEMO_PATIENTS):
         side = "left" if p_i % 2 == 0 else "right"

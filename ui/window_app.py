@@ -14,6 +14,7 @@ from clinic.records.models import User
 from clinic.records.security import Actor, create_user
 from clinic.records.security import sign_in as audited_sign_in
 from devices.device import Device
+from devices.simulator.rig import SimulatedRig
 from ui.context import Workstation
 
 
@@ -24,7 +25,7 @@ def run_window(args: argparse.Namespace) -> int:
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     demo_dir = None
-    rig = None
+    rigs: list[SimulatedRig] = []  # simulated devices this window started (the demo's, or set-up's choice)
     devices: list[Device] = []
     data_dir = args.data_dir
     if args.demo and data_dir is None:
@@ -33,7 +34,6 @@ def run_window(args: argparse.Namespace) -> int:
     ws = Workstation.open(data_dir, None if args.demo else args.database_url, demo=args.demo)
     try:
         if args.demo:
-            from devices.simulator.rig import SimulatedRig
             from ui.demo import seed_demo
 
             users = seed_demo(ws.factory)
@@ -41,6 +41,7 @@ def run_window(args: argparse.Namespace) -> int:
             for username, password, role in users:
                 print(f"  demo user {username} / {password} ({role})", flush=True)
             rig = SimulatedRig(profile="typical", reps=50).start()
+            rigs.append(rig)
             for path, sid in ((rig.emg_path, "emg"), (rig.plate_path, "plate")):
                 dev = Device(path, "glutelab", stream_id=sid)
                 dev.open()
@@ -60,14 +61,11 @@ def run_window(args: argparse.Namespace) -> int:
                             create_first_admin=create_first_admin if no_users else None)
         for note in ws.notes:
             window.show_notice(note)
-        rigs: list[object] = []
-
         def track(new_devices: list[Device]) -> None:
             devices.extend(new_devices)
 
         def start_simulator() -> None:
-            from devices.simulator.rig import SimulatedRig
-
+            """One simulated rig at a time: its recordings are marked SIMULATED wherever they appear."""
             sim = SimulatedRig(profile="typical", reps=50).start()
             rigs.append(sim)
             window.devices_page.emg_port.setCurrentText(sim.emg_path)
@@ -94,9 +92,7 @@ def run_window(args: argparse.Namespace) -> int:
     finally:
         for dev in devices:
             dev.close()
-        if rig is not None:
-            rig.stop()
-        for sim in locals().get("rigs", []):
+        for sim in rigs:
             sim.stop()
         ws.close()
         if demo_dir is not None:
