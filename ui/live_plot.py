@@ -7,6 +7,8 @@ to a min and a max per horizontal pixel across all channels at once, so a curve 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
@@ -26,7 +28,9 @@ def minmax_decimate(y: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
     usable = per * bins
     start = n - usable
     blocks = y[start:].reshape(bins, per, y.shape[1])
-    lo, hi = np.nanmin(blocks, axis=1), np.nanmax(blocks, axis=1)
+    with warnings.catch_warnings():  # an all-NaN bin (lost packets) stays NaN and draws as a gap
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo, hi = np.nanmin(blocks, axis=1), np.nanmax(blocks, axis=1)
     out = np.empty((2 * bins, y.shape[1]), dtype=y.dtype)
     out[0::2], out[1::2] = lo, hi
     x = start + np.repeat(np.arange(bins) * per, 2) + np.tile([0, per - 1], bins)
