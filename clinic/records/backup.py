@@ -15,8 +15,11 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session as OrmSession
 
 from clinic.records import db
+from clinic.records.audit import record_event
+from clinic.records.security import Actor
 
 
 class BackupError(RuntimeError):
@@ -56,17 +59,34 @@ def check_sqlite_backup(path: str | Path) -> str:
     return str(rev[0])
 
 
-def backup(engine: Engine, dest: str | Path) -> Path:
+def _audit(engine: Engine, actor: Actor, action: str, detail: str) -> None:
+    with OrmSession(engine) as s, s.begin():
+        record_event(s, actor.username, action, "database", "", detail)
+
+
+def backup(engine: Engine, dest: str | Path, actor: Actor) -> Path:
+    """A consistent copy of the whole clinic database (administrators only; audited)."""
+    actor.require("backup")
     dest = Path(dest)
     if engine.dialect.name == "sqlite":
         db.copy_sqlite(engine.url.database or "", dest)
         check_sqlite_backup(dest)
-        return dest
-    return _pg_dump(engine, dest)
+    else:
+        dest = _pg_dump(engine, dest)
+    _audit(engine, actor, "backup", str(dest))
+    return dest
 
 
-def restore(engine: Engine, src: str | Path) -> Path | None:
-    """Replace the database with the backup; returns where the previous SQLite database was kept."""
+def restore(engine: Engine, src: str | Path, actor: Actor) -> Path | None:
+    """Replace the database with the backup (administrators only; audited in the restored database);
+    returns where the previous SQLite database was kept."""
+    actor.require("backup")
+    kept = _restore(engine, src)
+    _audit(engine, actor, "restore", str(src))
+    return kept
+
+
+def _restore(engine: Engine, src: str | Path) -> Path | None:
     if engine.dialect.name != "sqlite":
         _pg_restore(engine, Path(src))
         db.upgrade(engine)

@@ -10,7 +10,6 @@ import sys
 from sqlalchemy import exc as sa_exc
 
 from clinic.records import db
-from clinic.records.audit import record_event
 from clinic.records.backup import BackupError, backup, restore
 from clinic.records.models import ROLES
 from clinic.records.recovery import recover_interrupted
@@ -71,16 +70,11 @@ def _run(args: argparse.Namespace, ws: Workstation) -> int:
         return 0
     try:
         if args.action == "backup":
-            path = backup(ws.engine, args.file)
-            with db.unit_of_work(ws.factory) as s:
-                record_event(s, actor.username, "backup", "database", "", str(path))
-            print(path)
+            print(backup(ws.engine, args.file, actor))
             return 0
-        kept = restore(ws.engine, args.file)
+        kept = restore(ws.engine, args.file, actor)
     except BackupError as exc:
         raise UserError(str(exc)) from exc
-    with db.unit_of_work(ws.factory) as s:
-        record_event(s, actor.username, "restore", "database", "", str(args.file))
     print(f"restored {args.file}" + (f" (previous database kept as {kept})" if kept else ""))
     return 0
 

@@ -188,3 +188,22 @@ def test_audit_names_the_same_workstation_that_owns_its_recordings(db, users, mo
     with unit_of_work(factory) as s:
         last = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
         assert last.workstation == "ws-audit-7" == writer.workstation
+
+
+def test_backup_and_restore_refuse_non_administrators_in_clinic(tmp_path) -> None:  # noqa: ANN001
+    """The role check lives in clinic/, not only in the command line."""
+    import pytest
+
+    from clinic.records import db as records_db
+    from clinic.records.backup import backup, restore
+    from clinic.records.security import Actor
+
+    engine = records_db.make_engine(f"sqlite:///{tmp_path / 'live.sqlite3'}")
+    records_db.upgrade(engine)
+    physio = Actor(5, "kim", "physiotherapist")
+    with pytest.raises(PermissionError, match="may not backup"):
+        backup(engine, tmp_path / "b.sqlite3", physio)
+    with pytest.raises(PermissionError, match="may not backup"):
+        restore(engine, tmp_path / "b.sqlite3", physio)
+    assert not (tmp_path / "b.sqlite3").exists()
+    engine.dispose()
