@@ -67,6 +67,8 @@ class Device:
 
     def open(self, handshake_timeout_s: float | None = None) -> DeviceInfo:
         """Open the port and shake hands; ``PortError`` / ``HandshakeError`` say what went wrong and where."""
+        if self._port is not None and self._port.is_open:
+            raise DeviceError(f"{self.port_name} is already open; close it before opening it again")
         self._port = self._open_port()
         try:
             if handshake_timeout_s is None:

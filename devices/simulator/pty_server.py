@@ -11,6 +11,7 @@ the samples of the gap are lost and counted, and the sample indices stay on one 
 
 from __future__ import annotations
 
+import logging
 import os
 import select
 import tempfile
@@ -21,6 +22,8 @@ from pathlib import Path
 
 from devices.simulator.faults import FaultInjector, FaultPlan
 from devices.simulator.firmware import Firmware
+
+log = logging.getLogger(__name__)
 
 
 class PtyServer:
@@ -41,6 +44,7 @@ class PtyServer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.samples_sent = 0
+        self.error = ""  # set when the serving thread died; `glutelab simulate` reports it and exits
         self.faults = FaultInjector(faults or FaultPlan())
         self.stream_started_at: float | None = None  # time.monotonic() of sample 0 of the current stream
         self.unplugged_at: float | None = None
@@ -121,6 +125,13 @@ class PtyServer:
         return False
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        except Exception as exc:  # noqa: BLE001 - a dead simulator must say so, not go quiet
+            self.error = f"simulated {self.firmware.info.kind} stopped: {type(exc).__name__}: {exc}"
+            log.exception("pty server failed")
+
+    def _serve(self) -> None:
         rate = self.firmware.info.sample_rate_hz
         stream_t0: float | None = None
         while not self._stop.is_set():

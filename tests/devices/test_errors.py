@@ -84,3 +84,43 @@ def test_a_failing_handshake_closes_the_port(monkeypatch) -> None:  # noqa: ANN0
     with pytest.raises(RuntimeError, match="driver bug"):
         dev.open()
     assert dev._port is not None and not dev._port.is_open
+
+
+def test_a_device_cannot_be_opened_twice(sim_rig) -> None:  # noqa: ANN001
+    import pytest
+
+    from devices.device import Device
+    from devices.errors import DeviceError
+
+    dev = Device(sim_rig.emg_path)
+    dev.open()
+    try:
+        with pytest.raises(DeviceError, match="already open"):
+            dev.open()
+    finally:
+        dev.close()
+
+
+def test_a_failing_simulator_reports_its_error() -> None:
+    import time
+
+    from devices.simulator.firmware import GluteLabFirmware, LoopingSource
+    from devices.simulator.physiology import build_scenario
+    from devices.simulator.pty_server import PtyServer
+    from devices.simulator.rigs import emg_counts, emg_info
+
+    class Broken(GluteLabFirmware):
+        def on_host_bytes(self, data: bytes) -> bytes:
+            raise RuntimeError("firmware bug")
+
+    sc = build_scenario(reps=1, seed=0)
+    server = PtyServer(Broken(emg_info(sc), LoopingSource(emg_counts(sc)))).start()
+    try:
+        with open(server.path, "wb", buffering=0) as port:
+            port.write(b"\xa5\x5a\x01\x00\x00\x00\x00\x00\x00")
+            deadline = time.monotonic() + 20
+            while not server.error and time.monotonic() < deadline:
+                time.sleep(0.05)
+        assert "firmware bug" in server.error
+    finally:
+        server.stop()

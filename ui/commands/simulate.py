@@ -78,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             while deadline is None or time.monotonic() < deadline:
                 time.sleep(0.1)
+                if rig.emg.error or rig.plate.error:
+                    raise UserError(rig.emg.error or rig.plate.error)
         except KeyboardInterrupt:
             pass
     finally:
