@@ -1,5 +1,6 @@
 """Shared fixtures: a real database (SQLite file and the real PostgreSQL server), a pty-backed simulated
-rig, and a qtbot-driven main window. Tests never read ../shared: data they need lives in tests/data/.
+rig, and a qtbot-driven main window. Tests need nothing outside this repository: the recordings they use
+live in tests/data/.
 """
 
 from __future__ import annotations

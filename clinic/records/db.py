@@ -115,14 +115,7 @@ def _backup_sqlite_before_migration(engine: Engine) -> None:
         return
     if current_revision(engine) in (None, head_revision()):
         return
-    backup = Path(path).with_suffix(f".before-{head_revision()}.sqlite3")
-    src = sqlite3.connect(path)
-    dst = sqlite3.connect(backup)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
+    copy_sqlite(path, Path(path).with_suffix(f".before-{head_revision()}.sqlite3"))
 
 
 def prepare(engine: Engine) -> None:
@@ -139,26 +132,25 @@ def prepare(engine: Engine) -> None:
             "An administrator must run `glutelab db upgrade` (after a backup) before workstations start.")
 
 
-def copy_sqlite(src_path: str | Path, dst_path: str | Path) -> None:
-    """Online, consistent copy of a live SQLite database (the sqlite3 backup API)."""
-    Path(dst_path).parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(str(dst_path) + ".tmp")
+def _sqlite_backup_api(src_path: str | Path, dst_path: str | Path) -> None:
+    """Page-by-page copy through sqlite3's backup API: consistent while others write, safe with WAL."""
     src = sqlite3.connect(str(src_path))
-    dst = sqlite3.connect(str(tmp))
+    dst = sqlite3.connect(str(dst_path))
     try:
         src.backup(dst)
     finally:
         dst.close()
         src.close()
+
+
+def copy_sqlite(src_path: str | Path, dst_path: str | Path) -> None:
+    """Online, consistent copy of a live SQLite database into a new file (never a half-written one)."""
+    Path(dst_path).parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(str(dst_path) + ".tmp")
+    _sqlite_backup_api(src_path, tmp)
     shutil.move(tmp, dst_path)
 
 
 def restore_sqlite(backup_path: str | Path, live_path: str | Path) -> None:
-    """Copy a backup into the live database through the backup API (safe with WAL, unlike a file copy)."""
-    src = sqlite3.connect(str(backup_path))
-    dst = sqlite3.connect(str(live_path))
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
+    """Copy a backup into the live database (through the backup API, unlike a file copy under WAL)."""
+    _sqlite_backup_api(backup_path, live_path)

@@ -22,28 +22,12 @@ EMG = DeviceInfo("emg", "Amp", "1", "1", "glutelab", 1000.0, ("glute_max_left", 
 PLATE = DeviceInfo("plate", "HX711", "2", "1", "hx711", 80.0, ("fz",), "N", (0.001,))
 
 
-class PushStream:
-    def __init__(self, info: DeviceInfo) -> None:
-        self.info = info
-        self.sinks: list = []
-
-    def subscribe(self, sink) -> None:  # noqa: ANN001
-        self.sinks.append(sink)
-
-    def unsubscribe(self, sink) -> None:  # noqa: ANN001
-        self.sinks.remove(sink)
-
-    def push(self, block: SampleBlock) -> None:
-        for sink in list(self.sinks):
-            sink(block)
-
-
-def test_two_streams_are_recorded_losslessly_with_offsets(db, tmp_path):
+def test_two_streams_are_recorded_losslessly_with_offsets(db, tmp_path, push_stream):
     _, factory = db
     with unit_of_work(factory) as s:
         p = create_patient(s, SYSTEM, "RC1", "Rec", "Rita", dt.date(1980, 1, 1))
         trial_id = start_trial(s, SYSTEM, p, "glute_bridge", "left").id
-    emg_s, plate_s = PushStream(EMG), PushStream(PLATE)
+    emg_s, plate_s = push_stream(EMG), push_stream(PLATE)
     recorder = Recorder(factory, trial_id, [emg_s, plate_s], spool_dir=tmp_path, workstation="ws-test")
     before_start = time.monotonic()
     recorder.start()
@@ -68,14 +52,14 @@ def test_two_streams_are_recorded_losslessly_with_offsets(db, tmp_path):
         assert abs((recs[1].start_offset_s - recs[0].start_offset_s) - 0.035) < 1e-6
 
 
-def test_stop_never_closes_a_writer_that_its_thread_still_uses(db, tmp_path):
+def test_stop_never_closes_a_writer_that_its_thread_still_uses(db, tmp_path, push_stream):
     import threading
 
     _, factory = db
     with unit_of_work(factory) as s:
         p = create_patient(s, SYSTEM, "RC2", "Rec", "Rolf", dt.date(1980, 1, 1))
         trial_id = start_trial(s, SYSTEM, p, "glute_bridge", "left").id
-    stream = PushStream(EMG)
+    stream = push_stream(EMG)
     recorder = Recorder(factory, trial_id, [stream], spool_dir=tmp_path, workstation="ws-test")
     recorder.close_timeout_s = 0.2
     recorder.start()
@@ -102,14 +86,14 @@ def test_stop_never_closes_a_writer_that_its_thread_still_uses(db, tmp_path):
         assert s.get(Recording, ids[0]).status == "recording"  # left for recovery, not half-closed
 
 
-def test_a_stream_that_cannot_start_stops_the_ones_already_started(db, tmp_path):
+def test_a_stream_that_cannot_start_stops_the_ones_already_started(db, tmp_path, push_stream):
     import pytest
 
     _, factory = db
     with unit_of_work(factory) as s:
         p = create_patient(s, SYSTEM, "RC3", "Rec", "Rhea", dt.date(1980, 1, 1))
         trial_id = start_trial(s, SYSTEM, p, "glute_bridge", "left").id
-    good, closed_device = PushStream(EMG), PushStream(PLATE)
+    good, closed_device = push_stream(EMG), push_stream(PLATE)
     closed_device.info = None  # type: ignore[assignment]
     recorder = Recorder(factory, trial_id, [good, closed_device], spool_dir=tmp_path, workstation="ws-test")
     with pytest.raises(RuntimeError, match="open the device"):
@@ -119,14 +103,14 @@ def test_a_stream_that_cannot_start_stops_the_ones_already_started(db, tmp_path)
         assert [s.get(Recording, i).status for i in recorder.recording_ids] == ["interrupted"]
 
 
-def test_a_stalled_device_keeps_the_heartbeat_fresh_and_its_samples_stored(db, tmp_path):
+def test_a_stalled_device_keeps_the_heartbeat_fresh_and_its_samples_stored(db, tmp_path, push_stream):
     """A pulled cable or a silent device must not make a live recording look crashed to start-up recovery,
     and what arrived before the stall is stored without waiting for more data."""
     _, factory = db
     with unit_of_work(factory) as s:
         p = create_patient(s, SYSTEM, "RC9", "Stall", "Sam", dt.date(1980, 1, 1))
         trial_id = start_trial(s, SYSTEM, p, "glute_bridge", "left").id
-    stream = PushStream(EMG)
+    stream = push_stream(EMG)
     recorder = Recorder(factory, trial_id, [stream], spool_dir=tmp_path)
     recorder.start()
     stream.push(SampleBlock(np.ones((100, 2), np.int32), 0, time.monotonic()))

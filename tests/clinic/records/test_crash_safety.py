@@ -156,25 +156,7 @@ def test_a_damaged_spool_file_is_kept_and_does_not_block_the_other_recoveries(db
         assert s.get(Recording, good.recording_id).n_samples == 300
 
 
-class FakeStream:
-    """A device stream whose blocks the test pushes by hand."""
-
-    def __init__(self, info: DeviceInfo = EMG_INFO) -> None:
-        self.info = info
-        self.sinks: list = []
-
-    def subscribe(self, sink) -> None:  # noqa: ANN001
-        self.sinks.append(sink)
-
-    def unsubscribe(self, sink) -> None:  # noqa: ANN001
-        self.sinks.remove(sink)
-
-    def push(self, block: SampleBlock) -> None:
-        for sink in self.sinks:
-            sink(block)
-
-
-def test_full_disk_stops_the_recording_with_a_clear_message_and_keeps_what_was_written(tmp_path):
+def test_full_disk_stops_the_recording_with_a_clear_message_and_keeps_what_was_written(tmp_path, push_stream):
     url = f"sqlite:///{tmp_path / 'full.sqlite3'}"
     engine = records_db.make_engine(url)
     records_db.upgrade(engine)
@@ -188,7 +170,7 @@ def test_full_disk_stops_the_recording_with_a_clear_message_and_keeps_what_was_w
         dbapi_conn.execute(f"PRAGMA max_page_count = {pages + 12}")
 
     factory = records_db.session_factory(engine)
-    stream = FakeStream(DeviceInfo("emg", "Amp", "1", "1", "glutelab", 1000.0, ("a", "b", "c", "d"), "uV",
+    stream = push_stream(DeviceInfo("emg", "Amp", "1", "1", "glutelab", 1000.0, ("a", "b", "c", "d"), "uV",
                                     (0.1,) * 4))
     recorder = Recorder(factory, trial, [stream])
     recorder.start()
