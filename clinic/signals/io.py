@@ -151,7 +151,8 @@ def load_csv(path: str | Path, rate_hz: float | None = None) -> LoadedSignals:
             bad = int(np.argmax(dt <= 0)) + 2 + skip
             raise SignalFileError(f"{path}: the time column is not strictly increasing (around data line {bad}); "
                                   "fix it or drop it and give --rate")
-        file_rate = 1.0 / float(np.median(dt))
+        # 6 significant digits: a column written as 0.001, 0.002 ... means 1000 Hz, not 999.9999999999991
+        file_rate = float(f"{1.0 / float(np.median(dt)):.6g}")
         if np.max(np.abs(dt - np.median(dt))) > 0.5 * np.median(dt):
             notes.append("the time column has irregular steps (gaps or jitter); samples are taken as evenly "
                          f"spaced at {file_rate:g} Hz")
