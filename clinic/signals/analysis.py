@@ -139,20 +139,26 @@ def _full_rate_stage(raw_cm: np.ndarray, rate_hz: float, conditioning: Condition
     """Everything done at the full sample rate: conditioning, detection energy blocks, amplitude envelope.
 
     On a multi-core workstation two channel groups run in parallel threads (scipy's filters and numpy's
-    element-wise operations release the GIL); the rest of the analysis works at <= 500 Hz.
+    element-wise operations release the GIL); the rest of the analysis works at <= 500 Hz. Each thread
+    writes its filtered channels straight into one channel-major array: the copy runs in parallel, and the
+    block means after it read contiguous memory rather than ``sosfiltfilt``'s time-reversed view.
     """
-    def group(part: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        f = condition_cm(part, rate_hz, conditioning, threads=1)
+    filtered = np.empty(raw_cm.shape, dtype=np.float32)
+
+    def group(rows: slice) -> tuple[np.ndarray, np.ndarray, float]:
+        filtered[rows] = condition_cm(raw_cm[rows], rate_hz, conditioning, threads=1)
+        f = filtered[rows]
         env, env_rate = envelope_decimated(f, rate_hz, conditioning.envelope_lowpass_hz)
-        return f, detection_blocks(f, rate_hz, settings), env, env_rate
+        return detection_blocks(f, rate_hz, settings), env, env_rate
 
     workers = min(MAX_THREADS, os.cpu_count() or 1, raw_cm.shape[0])
     if workers < 2 or raw_cm.size < 1_000_000:
-        return group(raw_cm)
+        blocks, env, env_rate = group(slice(None))
+        return filtered, blocks, env, env_rate
+    groups = [slice(int(g[0]), int(g[-1]) + 1) for g in np.array_split(np.arange(raw_cm.shape[0]), workers)]
     with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(group, np.array_split(raw_cm, workers, axis=0)))
-    return (np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts]), np.vstack([p[2] for p in parts]),
-            parts[0][3])
+        parts = list(pool.map(group, groups))
+    return filtered, np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts]), parts[0][2]
 
 
 def _error_result(reason: str, rate_hz: float, n: int, settings: OnsetSettings) -> dict[str, object]:

@@ -90,17 +90,19 @@ def linear_envelope(filtered: np.ndarray, rate_hz: float, cutoff_hz: float = 6.0
 def block_mean_cm(x_cm: np.ndarray, k: int, rectify: bool = False) -> np.ndarray:
     """Means of consecutive blocks of ``k`` samples along time (channel-major; the tail is dropped), float32.
 
-    A matrix-vector product with a vector of 1/k (BLAS) rather than a reduction over a short axis, which
-    numpy does slowly; ``rectify`` averages ``|x|``.
+    A matrix-vector product with a vector of 1/k rather than a reduction over a short axis, which numpy does
+    slowly; ``rectify`` averages ``|x|``.
     """
     c, n = x_cm.shape
     m = n // k
-    y = np.ascontiguousarray(x_cm[:, :m * k], dtype=np.float32)
-    if rectify:
-        y = np.abs(y)
+    x = x_cm[:, :m * k]
+    # rectified: |x| is written contiguously in one pass (no separate copy of a strided view first)
+    y = np.abs(x, dtype=np.float32) if rectify else np.ascontiguousarray(x, dtype=np.float32)
     if k == 1:
         return np.array(y, dtype=np.float32)
-    return (y.reshape(c * m, k) @ np.full(k, 1.0 / k, dtype=np.float32)).reshape(c, m)
+    # einsum's own loop, not BLAS: a multi-threaded BLAS call leaves its worker threads spinning for a
+    # while afterwards, which starves the filter threads of the next channel group or trial
+    return np.einsum("ij,j->i", y.reshape(c * m, k), np.full(k, 1.0 / k, dtype=np.float32)).reshape(c, m)
 
 
 def envelope_decimated(filtered_cm: np.ndarray, rate_hz: float, cutoff_hz: float = 6.0,

@@ -106,6 +106,20 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
 
 
+def median(v: np.ndarray) -> np.floating:
+    """``np.median`` of a non-empty 1-D array without NaNs, bit for bit, at a fraction of its cost.
+
+    The detector takes a median per burst (a thousand or more per trial); ``np.median``'s axis handling and
+    NaN check cost ~10x the partition itself on such short stretches. Same arithmetic: the middle element,
+    or the mean of the two middle ones in the array's own precision.
+    """
+    h = len(v) // 2
+    if len(v) % 2:
+        return np.partition(v, h)[h]
+    p = np.partition(v, (h - 1, h))
+    return (p[h - 1] + p[h]) / 2
+
+
 def energy_signal(filtered_cm: np.ndarray, method: str, abs_value: bool = False) -> np.ndarray:
     """Per-sample signal the detector works on: |x| (or x^2) for Hodges-Bui, the TKE for ``tkeo``."""
     x = filtered_cm
@@ -192,7 +206,7 @@ def _ramp_onsets(x: np.ndarray, centres: np.ndarray, rate_hz: float, search_ms: 
 
 def _medians(z: np.ndarray, starts: np.ndarray, ends: np.ndarray, step: int) -> np.ndarray:
     """Median of ``z`` over each [start, end), on every ``step``-th sample."""
-    return np.array([np.median(z[a:b:step]) for a, b in zip(starts, ends)])
+    return np.array([median(z[a:b:step]) for a, b in zip(starts, ends)])
 
 
 def _cores(z: np.ndarray, threshold: float, min_on: int, min_off: int,
@@ -231,7 +245,7 @@ def _level_crossings(z: np.ndarray, anchors: np.ndarray, bounds: np.ndarray, med
             lo, hi = min(bound, a + gap), min(bound, a + gap + pre)
         else:
             lo, hi = max(bound, a - gap - pre), max(bound, a - gap)
-        level = float(np.median(z[lo:hi])) if hi - lo > 10 else 1.0
+        level = float(median(z[lo:hi])) if hi - lo > 10 else 1.0
         edge = max(on_z, to_z(settings.pre_factor * amp(max(level, 1.0))),  # type: ignore[operator]
                    to_z(settings.edge_fraction * amp(meds[j])))  # type: ignore[operator]
         if forward:
