@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,9 +22,9 @@ from clinic.signals.conditioning import (
     envelope_decimated,
 )
 from clinic.signals.normalise import NO_MVC_REASON, missing_mvc, ratio, resting_baseline, to_percent_mvc
-from clinic.signals.onsets import ChannelOnsets, OnsetSettings, detect_onsets_filtered, detection_blocks
+from clinic.signals.onsets import Burst, ChannelOnsets, OnsetSettings, detect_onsets_filtered, detection_blocks
 from clinic.signals.plate import PlateTraces, hold_plate_metrics, sit_down_reps
-from clinic.signals.quality import channel_quality, summarise
+from clinic.signals.quality import channel_quality, rest_and_motion, summarise
 from clinic.signals.reps import Rep, segment_reps, segment_reps_from_envelopes
 from clinic.signals.summary import rep_summary
 
@@ -130,35 +130,100 @@ def rep_metrics(rep: Rep, onsets: dict[str, ChannelOnsets], side: str, *, names:
     return out
 
 
+def _burst_dict(b: Burst) -> dict[str, float]:
+    """``asdict(b)`` plus the duration: the fields are numbers (immutable), so a shallow copy of the instance
+    dict is the same dict without ``asdict``'s recursive deep copy (hundreds of bursts per trial)."""
+    return {**vars(b), "duration_ms": round(b.duration_ms, 1)}
+
+
 def _r(v: float | None) -> float | None:
     return None if v is None else round(v, 3)
 
 
-def _full_rate_stage(raw_cm: np.ndarray, rate_hz: float, conditioning: ConditioningSettings,
-                     settings: OnsetSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Everything done at the full sample rate: conditioning, detection energy blocks, amplitude envelope.
+class _FullRate(NamedTuple):
+    filtered: np.ndarray  # conditioned EMG, channels x samples
+    blocks: np.ndarray  # detection energy blocks (``onsets.detection_blocks``)
+    env: np.ndarray  # decimated amplitude envelope, channels x blocks
+    env_rate: float
+    rest_motion: tuple[np.ndarray, np.ndarray]  # ``quality.rest_and_motion``
+
+
+def _full_rate_stage(finite_raw_cm: np.ndarray, rate_hz: float, conditioning: ConditioningSettings,
+                     settings: OnsetSettings) -> _FullRate:
+    """Everything done at the full sample rate: conditioning, detection energy blocks, amplitude envelope,
+    and the quality figures that read the full-rate signals (resting noise, motion artefacts).
 
     On a multi-core workstation two channel groups run in parallel threads (scipy's filters and numpy's
     element-wise operations release the GIL); the rest of the analysis works at <= 500 Hz. Each thread
     writes its filtered channels straight into one channel-major array: the copy runs in parallel, and the
     block means after it read contiguous memory rather than ``sosfiltfilt``'s time-reversed view.
     """
-    filtered = np.empty(raw_cm.shape, dtype=np.float32)
+    filtered = np.empty(finite_raw_cm.shape, dtype=np.float32)
 
-    def group(rows: slice) -> tuple[np.ndarray, np.ndarray, float]:
-        filtered[rows] = condition_cm(raw_cm[rows], rate_hz, conditioning, threads=1)
+    def group(rows: slice) -> _FullRate:
+        filtered[rows] = condition_cm(finite_raw_cm[rows], rate_hz, conditioning, threads=1)
         f = filtered[rows]
         env, env_rate = envelope_decimated(f, rate_hz, conditioning.envelope_lowpass_hz)
-        return detection_blocks(f, rate_hz, settings), env, env_rate
+        return _FullRate(f, detection_blocks(f, rate_hz, settings), env, env_rate,
+                         rest_and_motion(f, finite_raw_cm[rows], rate_hz))
 
-    workers = min(MAX_THREADS, os.cpu_count() or 1, raw_cm.shape[0])
-    if workers < 2 or raw_cm.size < 1_000_000:
-        blocks, env, env_rate = group(slice(None))
-        return filtered, blocks, env, env_rate
-    groups = [slice(int(g[0]), int(g[-1]) + 1) for g in np.array_split(np.arange(raw_cm.shape[0]), workers)]
+    workers = min(MAX_THREADS, os.cpu_count() or 1, finite_raw_cm.shape[0])
+    if workers < 2 or finite_raw_cm.size < 1_000_000:
+        return group(slice(None))
+    groups = [slice(int(g[0]), int(g[-1]) + 1)
+              for g in np.array_split(np.arange(finite_raw_cm.shape[0]), workers)]
     with ThreadPoolExecutor(workers) as pool:
         parts = list(pool.map(group, groups))
-    return filtered, np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts]), parts[0][2]
+    return _FullRate(filtered, np.vstack([p.blocks for p in parts]), np.vstack([p.env for p in parts]),
+                     parts[0].env_rate, (np.concatenate([p.rest_motion[0] for p in parts]),
+                                         np.concatenate([p.rest_motion[1] for p in parts])))
+
+
+class _Plate(NamedTuple):
+    reps: list[Rep]
+    landing: list[dict[str, object]]  # per rep, bench sit-down only
+    notes: list[str]
+    info: dict[str, object] | None  # the result's ``plate``
+    hold_metrics: list[dict[str, object]] | None  # per rep, bridges only (``plate.hold_plate_metrics``)
+
+
+def _plate_stage(force_cells_n: np.ndarray | None, plate_rate_hz: float | None, plate_cells: Sequence[str] | None,
+                 exercise: str | None, body_mass_kg: float | None) -> _Plate:
+    """Reps and per-rep metrics from the force plate (no reps when there is no usable plate recording)."""
+    reps: list[Rep] = []
+    landing: list[dict[str, object]] = []
+    notes: list[str] = []
+    if force_cells_n is None or not plate_rate_hz:
+        return _Plate(reps, landing, notes, None, None)
+    if not (np.isfinite(plate_rate_hz) and plate_rate_hz > 0):
+        notes.append(f"plate sample rate {plate_rate_hz:g} Hz is not valid: plate metrics skipped")
+        return _Plate(reps, landing, notes, None, None)
+    cells = list(plate_cells) if plate_cells is not None else None
+    force = np.asarray(force_cells_n, dtype=np.float64)
+    if force.ndim == 1:
+        force = force[:, None]
+    if cells is None or len(cells) != force.shape[1]:
+        cells = ["front_left", "front_right", "back_left", "back_right"][:force.shape[1]] \
+            if force.shape[1] == 4 and cells is None else [f"cell{i + 1}" for i in range(force.shape[1])]
+    info: dict[str, object] = {"sample_rate_hz": plate_rate_hz, "cells": cells}
+    sit = exercise == "bench_sit_down" or any("seat" in c for c in cells)
+    if not np.all(np.isfinite(force)):
+        notes.append("the plate recording has missing samples: plate metrics skipped")
+        return _Plate(reps, landing, notes, info, None)
+    if sit:
+        reps, landing = sit_down_reps(force, cells, plate_rate_hz, body_mass_kg)
+        return _Plate(reps, landing, notes, info, None)
+    # bridges: phases and sway are analysed after a 10 Hz low-pass, so ~200 Hz is plenty
+    k = max(1, int(plate_rate_hz // 200))
+    if k > 1:
+        force = block_mean_cm(force.T, k).T.astype(np.float64)
+    bridge_rate = plate_rate_hz / k
+    reps = segment_reps(force.sum(axis=1), bridge_rate)
+    if not reps:
+        return _Plate(reps, landing, notes, info, None)
+    traces = PlateTraces(force, cells, bridge_rate)
+    return _Plate(reps, landing, notes, info,
+                  [hold_plate_metrics(force, cells, bridge_rate, r, traces=traces) for r in reps])
 
 
 def _error_result(reason: str, rate_hz: float, n: int, settings: OnsetSettings) -> dict[str, object]:
@@ -215,11 +280,11 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
                              "a resting stretch)", emg_rate_hz, n, settings)
     raw_cm = np.ascontiguousarray(x.T, dtype=np.float32)  # channel-major: contiguous along time
     all_finite = bool(np.isfinite(raw_cm.sum()))
-    filtered, blocks, env, env_rate = _full_rate_stage(
+    filtered, blocks, env, env_rate, rest_motion = _full_rate_stage(
         raw_cm if all_finite else np.nan_to_num(raw_cm, nan=0.0, posinf=0.0, neginf=0.0), emg_rate_hz,
         conditioning, settings)
     quality = channel_quality(x, emg_rate_hz, names, filtered_cm=filtered, conditioning=conditioning,
-                              raw_cm=raw_cm, all_finite=all_finite)
+                              raw_cm=raw_cm, all_finite=all_finite, rest_motion=rest_motion)
     channel_quality_fast = {q.name: q for q in quality}
     usable = [q.verdict != "bad" for q in quality]
     if not any(usable):
@@ -227,42 +292,25 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
         result = _error_result(f"no usable EMG channel ({reasons})", emg_rate_hz, n, settings)
         result["quality"] = {q.name: q.as_dict() for q in quality}
         return result
-    onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings, blocks=blocks)
+    # the plate's analysis needs nothing from the EMG: on a multi-core machine it runs in a second thread
+    # (its filters and percentiles release the GIL) while the onset detector, mostly Python, runs here
+    plate_args = (force_cells_n, plate_rate_hz, plate_cells, exercise, body_mass_kg)
+    if (os.cpu_count() or 1) > 1 and force_cells_n is not None:
+        with ThreadPoolExecutor(1) as pool:
+            plate_future = pool.submit(_plate_stage, *plate_args)
+            onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings, blocks=blocks)
+            plate = plate_future.result()
+    else:
+        onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings, blocks=blocks)
+        plate = _plate_stage(*plate_args)
     for o, ok in zip(onsets, usable):
         if not ok:
             o.bursts = []  # a flat, clipped or broken channel has no trustworthy bursts
     by_name = {o.name: o for o in onsets}
     baseline = resting_baseline(env, env_rate, names)
 
-    reps: list[Rep] = []
-    landing: list[dict[str, object]] = []
-    notes: list[str] = []
-    plate_info: dict[str, object] | None = None
-    cells = list(plate_cells) if plate_cells is not None else None
-    bridge_rate = 0.0
-    force = np.zeros((0, 0))
-    if force_cells_n is not None and plate_rate_hz and not (np.isfinite(plate_rate_hz) and plate_rate_hz > 0):
-        notes.append(f"plate sample rate {plate_rate_hz:g} Hz is not valid: plate metrics skipped")
-    elif force_cells_n is not None and plate_rate_hz:
-        force = np.asarray(force_cells_n, dtype=np.float64)
-        if force.ndim == 1:
-            force = force[:, None]
-        if cells is None or len(cells) != force.shape[1]:
-            cells = ["front_left", "front_right", "back_left", "back_right"][:force.shape[1]] \
-                if force.shape[1] == 4 and cells is None else [f"cell{i + 1}" for i in range(force.shape[1])]
-        sit = exercise == "bench_sit_down" or any("seat" in c for c in cells)
-        if not np.all(np.isfinite(force)):
-            notes.append("the plate recording has missing samples: plate metrics skipped")
-        elif sit:
-            reps, landing = sit_down_reps(force, cells, plate_rate_hz, body_mass_kg)
-        else:
-            # bridges: phases and sway are analysed after a 10 Hz low-pass, so ~200 Hz is plenty
-            k = max(1, int(plate_rate_hz // 200))
-            if k > 1:
-                force = block_mean_cm(force.T, k).T.astype(np.float64)
-            bridge_rate = plate_rate_hz / k
-            reps = segment_reps(force.sum(axis=1), bridge_rate)
-        plate_info = {"sample_rate_hz": plate_rate_hz, "cells": cells}
+    reps, landing, notes, plate_info, plate_metrics = (plate.reps, plate.landing, plate.notes, plate.info,
+                                                       plate.hold_metrics)
     if not reps:
         active = [i for i, nm in enumerate(names) if usable[i] and (nm.endswith(f"_{side}") or
                                                                     not nm.endswith(("_left", "_right")))]
@@ -271,16 +319,15 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
             why = "no force plate" if plate_info is None else "the plate shows no reps"
             notes.append(f"{why}: reps segmented from the EMG envelopes (approximate phases)")
             landing = []
-    traces = (PlateTraces(force, cells, bridge_rate)
-              if cells is not None and reps and reps[0].source == "plate" and not landing and bridge_rate else None)
+            plate_metrics = None
     per_rep = []
     for k, r in enumerate(reps):
         m = rep_metrics(r, by_name, side, names=names, env=env, env_rate=env_rate, mvc=mvc, baseline=baseline,
                         hold_target_s=hold_target_s, previous=reps[k - 1] if k else None)
         if landing:
             m["landing"] = landing[k]
-        elif traces is not None and cells is not None:
-            m["plate"] = hold_plate_metrics(force, cells, bridge_rate, r, traces=traces)
+        elif plate_metrics is not None:
+            m["plate"] = plate_metrics[k]
         per_rep.append(m)
     if emg_rate_hz < 1000:
         notes.append(f"EMG sampled at {emg_rate_hz:g} Hz: below 1 kHz the raw signal aliases and onset timing is "
@@ -297,7 +344,7 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
         "amplitude_note": None if units == "%MVC" else NO_MVC_REASON.format(
             muscles=", ".join(missing_mvc(mvc, names))),
         "quality_verdict": summarise(quality),
-        "channels": {o.name: {"bursts": [{**asdict(b), "duration_ms": round(b.duration_ms, 1)} for b in o.bursts],
+        "channels": {o.name: {"bursts": [_burst_dict(b) for b in o.bursts],
                               "baseline_mean": o.baseline_mean, "baseline_sd": o.baseline_sd,
                               "threshold": o.threshold, "resting_envelope_uv": round(baseline[o.name], 3),
                               "quality": channel_quality_fast[o.name].as_dict()} for o in onsets},

@@ -90,19 +90,21 @@ def linear_envelope(filtered: np.ndarray, rate_hz: float, cutoff_hz: float = 6.0
 def block_mean_cm(x_cm: np.ndarray, k: int, rectify: bool = False) -> np.ndarray:
     """Means of consecutive blocks of ``k`` samples along time (channel-major; the tail is dropped), float32.
 
-    A matrix-vector product with a vector of 1/k rather than a reduction over a short axis, which numpy does
-    slowly; ``rectify`` averages ``|x|``.
+    A sum of products with a vector of 1/k (``einsum``) rather than ``mean`` over a short axis, which numpy
+    does slowly; ``rectify`` averages ``|x|``.
     """
     c, n = x_cm.shape
     m = n // k
     x = x_cm[:, :m * k]
-    # rectified: |x| is written contiguously in one pass (no separate copy of a strided view first)
-    y = np.abs(x, dtype=np.float32) if rectify else np.ascontiguousarray(x, dtype=np.float32)
+    if rectify:
+        x = np.abs(x, dtype=np.float32)  # |x| written contiguously in one pass
     if k == 1:
-        return np.array(y, dtype=np.float32)
-    # einsum's own loop, not BLAS: a multi-threaded BLAS call leaves its worker threads spinning for a
-    # while afterwards, which starves the filter threads of the next channel group or trial
-    return np.einsum("ij,j->i", y.reshape(c * m, k), np.full(k, 1.0 / k, dtype=np.float32)).reshape(c, m)
+        return np.array(x, dtype=np.float32)
+    # (channels, blocks, k) is a view of float32 input, contiguous or not: no copy before the sum. einsum's
+    # own loop rather than BLAS: a multi-threaded BLAS call leaves its workers spinning for a while
+    # afterwards, which starves the filter threads of the next channel group or trial
+    y = x.reshape(c, m, k).astype(np.float32, copy=False)
+    return np.einsum("cmk,k->cm", y, np.full(k, 1.0 / k, dtype=np.float32))
 
 
 def envelope_decimated(filtered_cm: np.ndarray, rate_hz: float, cutoff_hz: float = 6.0,

@@ -69,14 +69,27 @@ def _clipped_share(x: np.ndarray) -> float:
     return stuck / len(x)
 
 
+def rest_and_motion(filtered_cm: np.ndarray | Sequence[np.ndarray], finite_raw_cm: np.ndarray,
+                    rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per channel: resting noise (RMS of the conditioned signal in its quietest second, uV) and the number of
+    motion artefact bursts in the raw signal (missing samples as 0).
+
+    Separate so that a caller that filters channel groups in parallel threads can do this there too
+    (numpy and scipy release the GIL here).
+    """
+    rest = np.array([_quietest_rms(f, rate_hz) for f in filtered_cm])
+    return rest, _motion_events(finite_raw_cm, rate_hz, np.maximum(rest, 1.0))
+
+
 def channel_quality(raw_uv: np.ndarray, rate_hz: float, names: Sequence[str],
                     filtered_cm: np.ndarray | None = None,
                     conditioning: ConditioningSettings = ConditioningSettings(),
-                    raw_cm: np.ndarray | None = None, all_finite: bool | None = None) -> list[ChannelQuality]:
+                    raw_cm: np.ndarray | None = None, all_finite: bool | None = None,
+                    rest_motion: tuple[np.ndarray, np.ndarray] | None = None) -> list[ChannelQuality]:
     """Quality verdict per channel of raw EMG (samples x channels).
 
-    ``filtered_cm`` (the conditioned signal) and ``raw_cm`` (the raw signal, channel-major) save passes when
-    the caller has them.
+    ``filtered_cm`` (the conditioned signal), ``raw_cm`` (the raw signal, channel-major) and ``rest_motion``
+    (``rest_and_motion`` of them) save passes when the caller has them.
     """
     if raw_cm is None:
         raw_cm = np.ascontiguousarray(np.asarray(raw_uv).T)
@@ -89,10 +102,14 @@ def channel_quality(raw_uv: np.ndarray, rate_hz: float, names: Sequence[str],
     nonfinite = (np.zeros(len(names), int) if all_finite else
                  n - np.count_nonzero(np.isfinite(raw_cm), axis=1))
     finite_cm = raw_cm if all_finite else np.where(np.isfinite(raw_cm), raw_cm, 0.0)
-    rest = np.array([_quietest_rms(filtered_cm[i] if filtered_cm is not None else
-                                   _bandpass(finite_cm[i], rate_hz, conditioning), rate_hz)
-                     for i in range(len(names))]) if n >= 2 else np.ones(len(names))
-    motion = _motion_events(finite_cm, rate_hz, np.maximum(rest, 1.0))
+    if rest_motion is not None:
+        rest, motion = rest_motion
+    elif n >= 2:
+        f_cm = filtered_cm if filtered_cm is not None else [_bandpass(x, rate_hz, conditioning) for x in finite_cm]
+        rest, motion = rest_and_motion(f_cm, finite_cm, rate_hz)
+    else:
+        rest = np.ones(len(names))
+        motion = _motion_events(finite_cm, rate_hz, np.maximum(rest, 1.0))
     for i, name in enumerate(names):
         q = ChannelQuality(str(name))
         x = raw_cm[i]
