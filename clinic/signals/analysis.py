@@ -8,9 +8,9 @@ documented in docs/analysis.md.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
@@ -22,11 +22,21 @@ from clinic.signals.conditioning import (
     envelope_decimated,
 )
 from clinic.signals.normalise import NO_MVC_REASON, missing_mvc, ratio, resting_baseline, to_percent_mvc
-from clinic.signals.onsets import Burst, ChannelOnsets, OnsetSettings, detect_onsets_filtered, detection_blocks
-from clinic.signals.plate import PlateTraces, hold_plate_metrics, sit_down_reps
+from clinic.signals.onsets import (
+    Burst,
+    ChannelOnsets,
+    DetectionBaseline,
+    OnsetSettings,
+    detect_onsets_filtered,
+    detection_baseline,
+    detection_blocks,
+)
+from clinic.signals.plate import PlateTraces, hold_plate_metrics, row_sums, sit_down_reps
 from clinic.signals.quality import channel_quality, rest_and_motion, summarise
 from clinic.signals.reps import Rep, segment_reps, segment_reps_from_envelopes
 from clinic.signals.summary import rep_summary
+
+_T = TypeVar("_T")
 
 MUSCLES = ("glute_max", "hamstrings", "erector_spinae")
 MIN_DURATION_S = 2.0
@@ -142,10 +152,19 @@ def _r(v: float | None) -> float | None:
 
 class _FullRate(NamedTuple):
     filtered: np.ndarray  # conditioned EMG, channels x samples
-    blocks: np.ndarray  # detection energy blocks (``onsets.detection_blocks``)
+    baseline: DetectionBaseline | None  # detection signal and its resting baseline (None: too short)
     env: np.ndarray  # decimated amplitude envelope, channels x blocks
     env_rate: float
     rest_motion: tuple[np.ndarray, np.ndarray]  # ``quality.rest_and_motion``
+
+
+def _join_baselines(parts: list[DetectionBaseline | None]) -> DetectionBaseline | None:
+    """One detection baseline from those of the channel groups (None when the recording is too short)."""
+    if any(p is None for p in parts):
+        return None
+    done = [p for p in parts if p is not None]
+    return DetectionBaseline(np.vstack([p.det for p in done]), np.vstack([p.level for p in done]),
+                             np.concatenate([p.cv for p in done]), done[0].block)
 
 
 def _full_rate_stage(finite_raw_cm: np.ndarray, rate_hz: float, conditioning: ConditioningSettings,
@@ -164,8 +183,9 @@ def _full_rate_stage(finite_raw_cm: np.ndarray, rate_hz: float, conditioning: Co
         filtered[rows] = condition_cm(finite_raw_cm[rows], rate_hz, conditioning, threads=1)
         f = filtered[rows]
         env, env_rate = envelope_decimated(f, rate_hz, conditioning.envelope_lowpass_hz)
-        return _FullRate(f, detection_blocks(f, rate_hz, settings), env, env_rate,
-                         rest_and_motion(f, finite_raw_cm[rows], rate_hz))
+        blocks = detection_blocks(f, rate_hz, settings)
+        baseline = detection_baseline(blocks, rate_hz, settings) if blocks.shape[1] >= 8 else None
+        return _FullRate(f, baseline, env, env_rate, rest_and_motion(f, finite_raw_cm[rows], rate_hz))
 
     workers = min(MAX_THREADS, os.cpu_count() or 1, finite_raw_cm.shape[0])
     if workers < 2 or finite_raw_cm.size < 1_000_000:
@@ -174,9 +194,10 @@ def _full_rate_stage(finite_raw_cm: np.ndarray, rate_hz: float, conditioning: Co
               for g in np.array_split(np.arange(finite_raw_cm.shape[0]), workers)]
     with ThreadPoolExecutor(workers) as pool:
         parts = list(pool.map(group, groups))
-    return _FullRate(filtered, np.vstack([p.blocks for p in parts]), np.vstack([p.env for p in parts]),
-                     parts[0].env_rate, (np.concatenate([p.rest_motion[0] for p in parts]),
-                                         np.concatenate([p.rest_motion[1] for p in parts])))
+    return _FullRate(filtered, _join_baselines([p.baseline for p in parts]), np.vstack([p.env for p in parts]),
+                     parts[0].env_rate,
+                     (np.concatenate([p.rest_motion[0] for p in parts]),
+                      np.concatenate([p.rest_motion[1] for p in parts])))
 
 
 class _Plate(NamedTuple):
@@ -218,12 +239,24 @@ def _plate_stage(force_cells_n: np.ndarray | None, plate_rate_hz: float | None, 
     if k > 1:
         force = block_mean_cm(force.T, k).T.astype(np.float64)
     bridge_rate = plate_rate_hz / k
-    reps = segment_reps(force.sum(axis=1), bridge_rate)
+    reps = segment_reps(row_sums(force), bridge_rate)
     if not reps:
         return _Plate(reps, landing, notes, info, None)
     traces = PlateTraces(force, cells, bridge_rate)
     return _Plate(reps, landing, notes, info,
                   [hold_plate_metrics(force, cells, bridge_rate, r, traces=traces) for r in reps])
+
+
+def _in_background(fn: Callable[..., _T], *args: object) -> Callable[[], _T]:
+    """Start ``fn(*args)`` in a second thread (inline on a single-core machine); returns a function that
+    waits for it and returns its result (or raises its exception)."""
+    if (os.cpu_count() or 1) < 2:
+        result = fn(*args)
+        return lambda: result
+    pool = ThreadPoolExecutor(1)
+    future = pool.submit(fn, *args)
+    pool.shutdown(wait=False)  # the submitted call still runs; the worker thread ends after it
+    return future.result
 
 
 def _error_result(reason: str, rate_hz: float, n: int, settings: OnsetSettings) -> dict[str, object]:
@@ -278,9 +311,13 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
     if n < MIN_DURATION_S * emg_rate_hz:
         return _error_result(f"recording too short: {n / emg_rate_hz:.2f} s (at least {MIN_DURATION_S:g} s with "
                              "a resting stretch)", emg_rate_hz, n, settings)
+    # the plate's analysis needs nothing from the EMG: on a multi-core machine it runs in a second thread
+    # from here on (its filters and percentiles release the GIL; it fills the gaps the EMG stages leave)
+    plate_result = _in_background(_plate_stage, force_cells_n, plate_rate_hz, plate_cells, exercise,
+                                  body_mass_kg)
     raw_cm = np.ascontiguousarray(x.T, dtype=np.float32)  # channel-major: contiguous along time
     all_finite = bool(np.isfinite(raw_cm.sum()))
-    filtered, blocks, env, env_rate, rest_motion = _full_rate_stage(
+    filtered, det_baseline, env, env_rate, rest_motion = _full_rate_stage(
         raw_cm if all_finite else np.nan_to_num(raw_cm, nan=0.0, posinf=0.0, neginf=0.0), emg_rate_hz,
         conditioning, settings)
     quality = channel_quality(x, emg_rate_hz, names, filtered_cm=filtered, conditioning=conditioning,
@@ -292,17 +329,8 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
         result = _error_result(f"no usable EMG channel ({reasons})", emg_rate_hz, n, settings)
         result["quality"] = {q.name: q.as_dict() for q in quality}
         return result
-    # the plate's analysis needs nothing from the EMG: on a multi-core machine it runs in a second thread
-    # (its filters and percentiles release the GIL) while the onset detector, mostly Python, runs here
-    plate_args = (force_cells_n, plate_rate_hz, plate_cells, exercise, body_mass_kg)
-    if (os.cpu_count() or 1) > 1 and force_cells_n is not None:
-        with ThreadPoolExecutor(1) as pool:
-            plate_future = pool.submit(_plate_stage, *plate_args)
-            onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings, blocks=blocks)
-            plate = plate_future.result()
-    else:
-        onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings, blocks=blocks)
-        plate = _plate_stage(*plate_args)
+    onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings, baseline=det_baseline)
+    plate = plate_result()
     for o, ok in zip(onsets, usable):
         if not ok:
             o.bursts = []  # a flat, clipped or broken channel has no trustworthy bursts

@@ -32,6 +32,7 @@ Everything is numpy on channel-major arrays; Python loops run over channels and 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage
@@ -294,9 +295,30 @@ def detection_blocks(filtered_cm: np.ndarray, rate_hz: float, settings: OnsetSet
     return block_mean_cm(energy, dec)
 
 
+class DetectionBaseline(NamedTuple):
+    """The smoothed detection signal and its local resting baseline (``local_baseline``)."""
+
+    det: np.ndarray  # channels x blocks at ~500 Hz
+    level: np.ndarray  # resting level per baseline block, channels x baseline blocks
+    cv: np.ndarray  # per channel
+    block: int  # detection samples per baseline block
+
+
+def detection_baseline(blocks: np.ndarray, rate_hz: float,
+                       settings: OnsetSettings = OnsetSettings()) -> DetectionBaseline:
+    """``detection_blocks`` smoothed over ``window_ms``, and its local baseline (channel by channel).
+
+    Separate, like ``detection_blocks``, so that a caller can run it on channel groups in parallel threads.
+    """
+    rate_d = rate_hz / detection_decimation(rate_hz)
+    det = moving_mean_cm(blocks, max(1, int(round(settings.window_ms / 1000.0 * rate_d))))
+    return DetectionBaseline(det, *local_baseline(det, rate_d, settings))
+
+
 def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[str] | tuple[str, ...],
                            settings: OnsetSettings = OnsetSettings(),
-                           blocks: np.ndarray | None = None) -> list[ChannelOnsets]:
+                           blocks: np.ndarray | None = None,
+                           baseline: DetectionBaseline | None = None) -> list[ChannelOnsets]:
     """Bursts per channel of band-passed EMG, see the module docstring.
 
     Parameters
@@ -306,6 +328,7 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
     names : channel names.
     settings : detector parameters.
     blocks : ``detection_blocks(filtered_cm, rate_hz, settings)`` when the caller already has it.
+    baseline : ``detection_baseline(blocks, rate_hz, settings)`` when the caller already has it.
 
     Returns
     -------
@@ -317,9 +340,11 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
     if nd < 8:
         return [ChannelOnsets(str(name), method=settings.method) for name in names]
     rate_d = rate_hz / dec
-    det = blocks if blocks is not None else detection_blocks(filtered_cm, rate_hz, settings)
-    det = moving_mean_cm(det, max(1, int(round(settings.window_ms / 1000.0 * rate_d))))
-    level_b, cv, b = local_baseline(det, rate_d, settings)
+    if baseline is None:
+        baseline = detection_baseline(blocks if blocks is not None else detection_blocks(filtered_cm, rate_hz,
+                                                                                         settings),
+                                      rate_hz, settings)
+    det, level_b, cv, b = baseline
     tkeo = settings.method == "tkeo"
     amp = np.sqrt if tkeo else (lambda v: v)  # detection units -> amplitude units
     to_z = (lambda v: v * v) if tkeo else (lambda v: v)

@@ -84,7 +84,7 @@ def segment_reps(total_force_n: np.ndarray, rate_hz: float, min_rep_s: float = 1
     if len(f) < rate_hz or not np.all(np.isfinite(f)):
         return []
     f = smooth_force(f, rate_hz)
-    base, top = np.percentile(f, 10), np.percentile(f, 95)
+    base, top = np.percentile(f, [10, 95])  # one partition for both
     span = top - base
     if span <= 0:
         return []
