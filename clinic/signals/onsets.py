@@ -151,7 +151,9 @@ def local_baseline(det_cm: np.ndarray, rate_hz: float,
     if nb <= w:
         level = np.repeat(np.percentile(means, settings.baseline_percentile, axis=1, keepdims=True), nb, axis=1)
     else:
-        level = ndimage.percentile_filter(means, settings.baseline_percentile, size=(1, w | 1), mode="nearest")
+        # row by row: scipy's 1-D rank filter is ~10x faster than its N-D one, with the same values
+        level = np.vstack([ndimage.percentile_filter(row, settings.baseline_percentile, size=w | 1, mode="nearest")
+                           for row in means])
     tiny = np.finfo(np.float32).tiny
     level = np.maximum(level, tiny)
     quiet = means <= 1.25 * level
