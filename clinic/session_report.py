@@ -10,16 +10,18 @@ from clinic.records.audit import record_event
 from clinic.records.models import Session as VisitSession
 from clinic.records.security import Actor
 from clinic.reports.session_report import SessionReportData, write_session_report
+from clinic.signals.conditioning import ConditioningSettings
 from clinic.trial_analysis import analyze_stored_trial
 
 
-def build_session_report(s: Session, actor: Actor, session_id: int, out: str | Path) -> Path:
+def build_session_report(s: Session, actor: Actor, session_id: int, out: str | Path,
+                         conditioning: ConditioningSettings = ConditioningSettings()) -> Path:
     actor.require("print")
     visit = s.get(VisitSession, session_id)
     if visit is None:
         raise KeyError(f"no session {session_id}")
     trial = next((t for t in visit.trials if t.recordings), None)
-    analysis = analyze_stored_trial(s, trial) if trial else {}
+    analysis = analyze_stored_trial(s, trial, conditioning) if trial else {}
     patient = visit.episode.patient
     local = visit.started_at.astimezone()
     data = SessionReportData(

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from clinic.signals.conditioning import ConditioningSettings
+
 
 class SettingsError(ValueError):
     """A setting value out of its range; the message names the setting and the range."""
@@ -21,7 +23,6 @@ class SettingsError(ValueError):
 class Settings:
     idle_lock_minutes: float = 5.0  # the workstation locks (hides patient data) after this idle time; 0 = never
     mains_hz: int = 50  # local mains frequency for the notch filter
-    language: str = "en"
     last_port_emg: str = ""
     last_port_plate: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept as they were
@@ -36,6 +37,11 @@ class Settings:
         if self.mains_hz not in (50, 60):
             raise SettingsError(f"mains_hz must be 50 or 60, not {self.mains_hz!r}")
         return self
+
+    @property
+    def conditioning(self) -> ConditioningSettings:
+        """The EMG conditioning this clinic uses (its mains frequency for the notch)."""
+        return ConditioningSettings(mains_hz=float(self.mains_hz))
 
     @property
     def idle_lock_seconds(self) -> float | None:

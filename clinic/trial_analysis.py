@@ -8,9 +8,11 @@ from sqlalchemy.orm import Session
 from clinic.records.models import Trial
 from clinic.records.store import CorruptRecording, load_physical
 from clinic.signals.analysis import analyze_trial
+from clinic.signals.conditioning import ConditioningSettings
 
 
-def analyze_stored_trial(s: Session, trial: Trial) -> dict[str, object]:
+def analyze_stored_trial(s: Session, trial: Trial,
+                         conditioning: ConditioningSettings = ConditioningSettings()) -> dict[str, object]:
     """The trial's analysis; a damaged recording gives a result with an ``error`` saying why, not an exception."""
     emg = plate = None
     for rec in trial.recordings:
@@ -37,7 +39,7 @@ def analyze_stored_trial(s: Session, trial: Trial) -> dict[str, object]:
     result = analyze_trial(values, rec.sample_rate_hz, rec.channel_names,
                            side=trial.side if trial.side in ("left", "right") else "left",
                            force_cells_n=force, plate_rate_hz=plate_rate, plate_cells=cells,
-                           exercise=trial.exercise)
+                           exercise=trial.exercise, conditioning=conditioning)
     result.update(trial_id=trial.id, exercise=trial.exercise, side=trial.side,
                   simulated=any(r.simulated for r in trial.recordings),
                   recording_ids=[r.id for r in trial.recordings])

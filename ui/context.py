@@ -12,6 +12,7 @@ from logging.handlers import RotatingFileHandler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from clinic import settings as settings_file
 from clinic.paths import DataDir
 from clinic.records import db
 from clinic.records.recovery import recover_interrupted
@@ -33,6 +34,7 @@ class Workstation:
     actor: Actor | None = None
     demo: bool = False
     notes: list[str] = field(default_factory=list)
+    settings: settings_file.Settings = field(default_factory=settings_file.Settings)
 
     @classmethod
     def open(cls, data_dir: str | None = None, database_url: str | None = None, demo: bool = False,
@@ -53,7 +55,8 @@ class Workstation:
             except Exception as exc:  # noqa: BLE001 - wrong URL, server down, unreadable file
                 engine.dispose()
                 raise UserError(f"Cannot open the database at {engine.url.render_as_string()}: {exc}") from exc
-        ws = cls(dd, url, engine, db.session_factory(engine), demo=demo)
+        ws = cls(dd, url, engine, db.session_factory(engine), demo=demo,
+                 settings=settings_file.load(dd.settings_file))
         if migrate:
             ws.recover_recordings()
         return ws

@@ -10,6 +10,7 @@ from PySide6 import QtCore, QtWidgets
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.records.security import Actor
+from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.live import LiveEnvelope
 from devices.device import Device
 from devices.errors import DeviceError
@@ -103,7 +104,8 @@ class LivePage(QtWidgets.QWidget):
 
     state_changed = QtCore.Signal(str, str)
 
-    def __init__(self, devices: list[Device], parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, devices: list[Device], conditioning: ConditioningSettings = ConditioningSettings(),
+                 parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.devices = devices
         self.plots: list[LivePlot] = []
@@ -120,7 +122,7 @@ class LivePage(QtWidgets.QWidget):
             tag = " - SIMULATED" if info.simulated else ""
             layout.addWidget(QtWidgets.QLabel(f"<b>{info.model}</b> ({info.serial}) on {dev.port_name}{tag}"))
             if info.kind == "emg":
-                env = LiveEnvelope(dev.ring, info.sample_rate_hz)
+                env = LiveEnvelope(dev.ring, info.sample_rate_hz, settings=conditioning)
                 self.envelopes.append(env)
                 plot = LivePlot(env.ring, info.sample_rate_hz, info.channel_names, f"{info.units} envelope")
             else:
@@ -209,16 +211,18 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def __init__(self, factory: sessionmaker[Session], authenticate, devices: list[Device],  # noqa: ANN001
                  title_suffix: str = "", idle_lock_minutes: float = 10.0,
-                 create_first_admin=None) -> None:  # noqa: ANN001
+                 create_first_admin=None,  # noqa: ANN001
+                 conditioning: ConditioningSettings = ConditioningSettings()) -> None:
         super().__init__()
         self.setWindowTitle(f"GluteLab{title_suffix}")
         self.resize(1280, 800)
         self.actor: Actor | None = None
+        self.conditioning = conditioning  # the clinic's mains frequency for the live envelopes
         self.stack = QtWidgets.QStackedWidget()
         self.sign_in = SignInPage(authenticate)
         self.lock_page = LockPage(authenticate)
         self.tabs = QtWidgets.QTabWidget(objectName="mainTabs")
-        self.live = LivePage(devices)
+        self.live = LivePage(devices, self.conditioning)
         self.patients = PatientsPage(factory)
         self.devices_page = DevicesPage()
         self.tabs.addTab(self.live, "Live")
@@ -302,7 +306,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 dev.close()
         self.tabs.removeTab(index)
         self.live.deleteLater()
-        self.live = LivePage(devices)
+        self.live = LivePage(devices, self.conditioning)
         self.tabs.insertTab(index, self.live, "Live")
         for dev in devices:
             try:

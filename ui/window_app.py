@@ -18,6 +18,19 @@ from devices.simulator.rig import SimulatedRig
 from ui.context import Workstation
 
 
+def remember_ports(ws: Workstation, connected: list[Device]) -> None:
+    """Offer the real ports that worked last time at the next start (simulator ptys are throwaway)."""
+    ports = {d.stream_id: d.port_name for d in connected if d.info is not None and not d.info.simulated}
+    if not ports:
+        return
+    try:
+        ws.settings = settings.update(ws.data_dir.settings_file,
+                                      last_port_emg=ports.get("emg", ws.settings.last_port_emg),
+                                      last_port_plate=ports.get("plate", ws.settings.last_port_plate))
+    except (OSError, settings.SettingsError):
+        pass  # a read-only or damaged settings file only costs the convenience
+
+
 def run_window(args: argparse.Namespace) -> int:
     from PySide6 import QtCore, QtWidgets
 
@@ -57,15 +70,19 @@ def run_window(args: argparse.Namespace) -> int:
         with ws.factory() as s:
             no_users = s.scalar(select(func.count(User.id))) == 0
         window = MainWindow(ws.factory, sign_in, devices, " - DEMO (simulated devices)" if args.demo else "",
-                            idle_lock_minutes=settings.load(ws.data_dir.settings_file).idle_lock_minutes,
+                            idle_lock_minutes=ws.settings.idle_lock_minutes, conditioning=ws.settings.conditioning,
                             create_first_admin=create_first_admin if no_users else None)
         for note in ws.notes:
             window.show_notice(note)
+        window.devices_page.emg_port.setCurrentText(ws.settings.last_port_emg)
+        window.devices_page.plate_port.setCurrentText(ws.settings.last_port_plate)
+
         def track(new_devices: list[Device]) -> None:
             devices.extend(new_devices)
+            remember_ports(ws, new_devices)
 
         def start_simulator() -> None:
-            """One simulated rig at a time: its recordings are marked SIMULATED wherever they appear."""
+            """A fresh simulated rig (its recordings are marked SIMULATED); all are stopped at exit."""
             sim = SimulatedRig(profile="typical", reps=50).start()
             rigs.append(sim)
             window.devices_page.emg_port.setCurrentText(sim.emg_path)

@@ -24,8 +24,6 @@ class ConditioningSettings:
     band_high_hz: float = 450.0
     mains_hz: float | None = 50.0
     envelope_lowpass_hz: float = 6.0
-    onset_lowpass_hz: float = 50.0  # kept for callers of the first version; onsets use ``OnsetSettings``
-    rms_window_ms: float = 250.0
 
     def as_dict(self) -> dict[str, float | None]:
         return asdict(self)

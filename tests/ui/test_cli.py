@@ -147,3 +147,34 @@ def test_db_with_an_unusable_database_url_is_one_clear_line(url: str, tmp_path, 
     assert main(["db", "upgrade", "--data-dir", str(tmp_path), "--database-url", url]) == 2
     err = capsys.readouterr().err
     assert err.startswith("glutelab: Cannot use the database") and "unexpected" not in err
+
+
+def test_stored_sessions_are_analysed_with_the_clinics_mains_frequency(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """A 60 Hz clinic (settings.json mains_hz) gets a 60 Hz notch on stored sessions, not the 50 Hz default."""
+    import datetime as dt
+
+    from clinic import settings
+    from clinic.records import db
+    from clinic.records.patients import create_patient, start_trial
+    from clinic.records.security import SYSTEM
+    from ui.demo import _store_scenario
+
+    monkeypatch.setenv("GLUTELAB_PASSWORD", "admin-password-1")
+    assert main(["db", "init-admin", "--data-dir", str(tmp_path)]) == 0
+    settings.update(tmp_path / "settings.json", mains_hz=60)
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'glutelab.sqlite3'}")
+    factory = db.session_factory(engine)
+    with db.unit_of_work(factory) as s:
+        patient = create_patient(s, SYSTEM, "HZ-1", "Mains", "Max", dt.date(1980, 2, 2))
+        trial = start_trial(s, SYSTEM, patient, "cook_hip_lift", "left")
+        trial_id, session_id = trial.id, trial.session_id
+    _store_scenario(factory, trial_id, seed=1, profile="healthy", side="left")
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["analyze", "--session", str(session_id), "--json", "--user", "admin",
+                 "--data-dir", str(tmp_path)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["trials"][0]["conditioning"]["mains_hz"] == 60
+    assert main(["analyze", "--session", str(session_id), "--json", "--mains", "50", "--user", "admin",
+                 "--data-dir", str(tmp_path)]) == 0
+    assert json.loads(capsys.readouterr().out)["trials"][0]["conditioning"]["mains_hz"] == 50

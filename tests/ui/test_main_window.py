@@ -183,3 +183,24 @@ def test_hidden_live_plots_are_not_recomputed(qtbot, main_window, monkeypatch) -
     main_window.tabs.setCurrentWidget(main_window.live)
     main_window.live._tick()
     assert len(calls) == 1
+
+
+def test_connected_real_ports_are_offered_at_the_next_start(tmp_path, sim_rig) -> None:  # noqa: ANN001
+    """Only real ports are remembered: a simulator's pty is throwaway."""
+    from clinic import settings
+    from devices.device import Device
+    from ui.context import Workstation
+    from ui.window_app import remember_ports
+
+    ws = Workstation.open(str(tmp_path))
+    dev = Device(sim_rig.emg_path, stream_id="emg")
+    dev.open()
+    try:
+        remember_ports(ws, [dev])  # simulated: nothing stored
+        assert settings.load(ws.data_dir.settings_file).last_port_emg == ""
+        object.__setattr__(dev.info, "simulated", False)  # as if a real amplifier answered on this port
+        remember_ports(ws, [dev])
+        assert settings.load(ws.data_dir.settings_file).last_port_emg == sim_rig.emg_path
+    finally:
+        dev.close()
+        ws.close()

@@ -27,7 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rate", type=float, help="sample rate in Hz when the file has no time column")
     p.add_argument("--map", help="which channel is which muscle: ch1=glute_max_left,ch2=hamstrings_left,...")
     p.add_argument("--side", choices=("left", "right"), default="left", help="the working side")
-    p.add_argument("--mains", type=float, choices=(50.0, 60.0), default=50.0, help="mains frequency (notch)")
+    p.add_argument("--mains", type=float, choices=(50.0, 60.0), default=None,
+                   help="mains frequency for the notch (default: the clinic setting mains_hz, else 50)")
     p.add_argument("--method", choices=METHODS, default=OnsetSettings().method, help="onset detector")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.file) == bool(args.session):
         raise UserError("give either a FILE or --session ID")
     if args.file:
-        result = analyze_file(args.file, args.rate, args.map, args.side, args.mains, args.method)
+        result = analyze_file(args.file, args.rate, args.map, args.side, args.mains or 50.0, args.method)
     else:
         result = _analyze_session(args)
     if args.json:
@@ -93,7 +94,8 @@ def _analyze_session(args: argparse.Namespace) -> dict[str, object]:
         if visit is None:
             raise UserError(f"no session {args.session}")
         record_event(s, ws.actor.username, "read", "session", visit.id, "analyze")
-        trials = [analyze_stored_trial(s, t) for t in visit.trials]
+        conditioning = ConditioningSettings(mains_hz=args.mains) if args.mains else ws.settings.conditioning
+        trials = [analyze_stored_trial(s, t, conditioning) for t in visit.trials]
         return {"session_id": visit.id, "week": visit.week, "trials": trials,
                 "summary": session_summary([t for t in trials if not t.get("error")])}
 

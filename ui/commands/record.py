@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         with unit_of_work(ws.factory) as s:
             trial = s.get(Trial, trial_id)
             assert trial is not None
-            analysis = analyze_and_store(s, ws.actor, trial)
+            analysis = analyze_and_store(s, ws.actor, trial, ws.settings.conditioning)
             summary = analysis.get("summary") or {"error": analysis.get("error")}  # type: ignore[assignment]
     print(json.dumps({"trial_id": trial_id, "recording_ids": ids, "errors": recorder.errors,
                       "stats": {d.stream_id: d.stats.as_dict() for d in devices}, "summary": summary},

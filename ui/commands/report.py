@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or ws.data_dir.reports / f"session-{args.session}.pdf"
     with unit_of_work(ws.factory) as s:
         try:
-            path = build_session_report(s, ws.actor, args.session, out)
+            path = build_session_report(s, ws.actor, args.session, out, ws.settings.conditioning)
         except (KeyError, PermissionError) as exc:
             raise UserError(str(exc).strip("'\"")) from exc
     print(path)
