@@ -32,12 +32,11 @@ class Workstation:
     engine: Engine
     factory: sessionmaker[Session]
     actor: Actor | None = None
-    demo: bool = False
     notes: list[str] = field(default_factory=list)
     settings: settings_file.Settings = field(default_factory=settings_file.Settings)
 
     @classmethod
-    def open(cls, data_dir: str | None = None, database_url: str | None = None, demo: bool = False,
+    def open(cls, data_dir: str | None = None, database_url: str | None = None,
              migrate: bool = True) -> Workstation:
         dd = DataDir.resolve(data_dir)
         _setup_logging(dd)
@@ -55,7 +54,7 @@ class Workstation:
             except Exception as exc:  # noqa: BLE001 - wrong URL, server down, unreadable file
                 engine.dispose()
                 raise UserError(f"Cannot open the database at {engine.url.render_as_string()}: {exc}") from exc
-        ws = cls(dd, url, engine, db.session_factory(engine), demo=demo,
+        ws = cls(dd, url, engine, db.session_factory(engine),
                  settings=settings_file.load(dd.settings_file))
         if migrate:
             ws.recover_recordings()

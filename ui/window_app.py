@@ -44,7 +44,7 @@ def run_window(args: argparse.Namespace) -> int:
     if args.demo and data_dir is None:
         demo_dir = tempfile.TemporaryDirectory(prefix="glutelab-demo-")
         data_dir = demo_dir.name
-    ws = Workstation.open(data_dir, None if args.demo else args.database_url, demo=args.demo)
+    ws = Workstation.open(data_dir, None if args.demo else args.database_url)
     try:
         if args.demo:
             from ui.demo import seed_demo

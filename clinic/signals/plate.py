@@ -202,7 +202,7 @@ def _one_sit_down(total: np.ndarray, seat: np.ndarray, rate_hz: float, prev_end:
         return {}, None
     mass = body_mass_kg or bw / GRAVITY
     sustain = max(1, int(round(0.175 * rate_hz)))
-    below_s, below_e = sustained_runs(total[lo + best:contact + 1] < bw - thr, sustain)
+    below_s, _ = sustained_runs(total[lo + best:contact + 1] < bw - thr, sustain)
     if not len(below_s):
         return {}, None
     start = max(lo, lo + best + int(below_s[0]) - int(round(0.03 * rate_hz)))

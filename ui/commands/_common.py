@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ui.context import UserError, Workstation
+from ui.context import Workstation
 
 
 def subparser(sub: argparse._SubParsersAction, name: str, help_text: str,
@@ -39,7 +39,3 @@ def parse_port_spec(spec: str, default_protocol: str = "glutelab") -> tuple[str,
             return port, proto
     return spec, default_protocol
 
-
-def require(cond: bool, message: str) -> None:
-    if not cond:
-        raise UserError(message)
