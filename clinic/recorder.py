@@ -24,6 +24,8 @@ from devices.types import DeviceInfo, SampleBlock
 
 
 class Stream(Protocol):
+    """A device, or a device seen through a channel map (``channel_map``: device channel -> muscle)."""
+
     info: DeviceInfo | None
 
     def subscribe(self, sink: Callable[[SampleBlock], None]) -> None: ...
@@ -98,7 +100,8 @@ class Recorder:
                 if stream.info is None:
                     raise RuntimeError("open the device before recording")
                 writer = RecordingWriter(self.factory, self.trial_id, stream.info, spool_dir=self.spool_dir,
-                                         workstation=self.workstation)
+                                         workstation=self.workstation,
+                                         channel_map=getattr(stream, "channel_map", None))
                 part = _StreamRecorder(stream, writer, t0)
                 self._parts.append(part)
                 part.thread.start()
@@ -122,7 +125,9 @@ class Recorder:
     def recording_ids(self) -> list[int]:
         return [p.writer.recording_id for p in self._parts]
 
-    def stop(self) -> list[int]:
+    def stop(self, interrupted: str = "") -> list[int]:
+        """Store what is queued and close every recording: ``complete``, or ``interrupted`` when a writer failed
+        or the caller says why the trial ended early (``interrupted``)."""
         for part in self._parts:
             part.stream.unsubscribe(part.sink)
             part.queue.put(None)
@@ -133,7 +138,7 @@ class Recorder:
                     f"recording {part.writer.recording_id} is still being written after {self.close_timeout_s:g} s "
                     "(the database is slow); it is left as it is and the next start marks it as recovered")
                 continue
-            status = "interrupted" if part.error else "complete"
+            status = "interrupted" if part.error or interrupted else "complete"
             try:
                 part.writer.close(status)
                 with self.factory() as s, s.begin():

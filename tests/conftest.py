@@ -82,6 +82,7 @@ def main_window(qtbot, tmp_path):  # noqa: ANN001, ANN201
     from clinic.records.db import unit_of_work
     from clinic.records.patients import create_patient
     from clinic.records.security import SYSTEM, create_user, sign_in
+    from clinic.signals.conditioning import ConditioningSettings
     from ui.main_window import MainWindow
 
     engine = records_db.make_engine(f"sqlite:///{tmp_path / 'window.sqlite3'}")
@@ -91,7 +92,8 @@ def main_window(qtbot, tmp_path):  # noqa: ANN001, ANN201
         create_user(s, "physio", "physio-pass-1", "physiotherapist")
         create_patient(s, SYSTEM, "W-1", "Window", "Wendy", dt.date(1980, 1, 1))
 
-    window = MainWindow(factory, lambda u, p: sign_in(factory, u, p), [], idle_lock_minutes=10)
+    window = MainWindow(factory, lambda u, p: sign_in(factory, u, p), [], idle_lock_minutes=10,
+                        conditioning=ConditioningSettings(mains_hz=50.0))
     qtbot.addWidget(window)
     window.show()
     window.factory = factory  # for tests that look at what the window wrote

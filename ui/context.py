@@ -94,6 +94,12 @@ class Workstation:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Workstation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def _setup_logging(dd: DataDir) -> None:
     root = logging.getLogger()

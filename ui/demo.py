@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
+from clinic.records.calibration import add_calibration
 from clinic.records.db import unit_of_work
+from clinic.records.models import Session as VisitSession
 from clinic.records.models import Trial
 from clinic.records.patients import create_episode, create_patient, create_session, create_trial
 from clinic.records.security import SYSTEM, Actor, create_user
 from clinic.records.store import RecordingWriter
-from clinic.trial_results import analyze_and_store
+from clinic.signals.conditioning import ConditioningSettings
+from clinic.usecases.trial_analysis import analyze_and_store
 from devices.simulator import rigs
 from devices.simulator.physiology import build_scenario
 from devices.types import SampleBlock
@@ -27,16 +31,28 @@ DEMO_PATIENTS = (("DEMO-0001", "Berger", "Anna", dt.date(1978, 3, 14), "female")
 WEEK_PROFILES = ("amnesic", "amnesic", "typical", "healthy")
 
 
-def _store_scenario(factory: sessionmaker[Session], trial_id: int, seed: int, profile: str, side: str) -> None:
+def _store_scenario(factory: sessionmaker[Session], trial_id: int, seed: int, profile: str, side: str,
+                    calibrate: Actor | None = None) -> None:
+    """Store a simulated trial; with ``calibrate``, also that day's calibration (the simulated electrodes'
+    resting level and MVC reference, in envelope microvolts)."""
     sc = build_scenario(profile, side=side, reps=3, hold_s=6.0, rest_s=2.0, emg_rate_hz=1000.0,
                         plate_rate_hz=100.0, seed=seed)
     for info, counts in ((rigs.emg_info(sc), rigs.emg_counts(sc)), (rigs.plate_info(sc), rigs.plate_counts(sc))):
         writer = RecordingWriter(factory, trial_id, info, flush_s=5.0)
         writer.add(SampleBlock(counts.astype("int32"), 0, 0.0))
         writer.close()
+    if calibrate is not None:
+        envelope_per_rms = float(np.sqrt(2.0 / np.pi))  # mean |x| of Gaussian EMG per uV RMS
+        with unit_of_work(factory) as s:
+            visit = s.get(Trial, trial_id).session  # type: ignore[union-attr]
+            assert isinstance(visit, VisitSession)
+            for muscle, mvc in sc.mvc_envelope_uv.items():
+                add_calibration(s, calibrate, visit, muscle, sc.noise_uv[muscle] * envelope_per_rms, mvc,
+                                channel=muscle, device={"model": "GluteLab EMG (simulated)"})
 
 
-def seed_demo(factory: sessionmaker[Session], weeks: int = 4) -> list[tuple[str, str, str]]:
+def seed_demo(factory: sessionmaker[Session], conditioning: ConditioningSettings,
+              weeks: int = 4) -> list[tuple[str, str, str]]:
     """Create demo users and patients; returns (username, password, role) to print."""
     with unit_of_work(factory) as s:
         users = [create_user(s, username, password, role, username.title())
@@ -58,9 +74,9 @@ def seed_demo(factory: sessionmaker[Session], weeks: int = 4) -> list[tuple[str,
                 trial_ids.append((create_trial(s, physio, visit, "cook_hip_lift", side, reps=3).id, week))
         for trial_id, week in trial_ids:
             profile = WEEK_PROFILES[min(week, len(WEEK_PROFILES) - 1)]
-            _store_scenario(factory, trial_id, seed=100 * p_i + week, profile=profile, side=side)
+            _store_scenario(factory, trial_id, seed=100 * p_i + week, profile=profile, side=side, calibrate=physio)
             with unit_of_work(factory) as s:
                 trial = s.get(Trial, trial_id)
                 assert trial is not None
-                analyze_and_store(s, physio, trial)
+                analyze_and_store(s, physio, trial, conditioning)
     return list(DEMO_USERS)

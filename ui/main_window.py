@@ -104,7 +104,7 @@ class LivePage(QtWidgets.QWidget):
 
     state_changed = QtCore.Signal(str, str)
 
-    def __init__(self, devices: list[Device], conditioning: ConditioningSettings = ConditioningSettings(),
+    def __init__(self, devices: list[Device], conditioning: ConditioningSettings,
                  parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.devices = devices
@@ -211,8 +211,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def __init__(self, factory: sessionmaker[Session], authenticate, devices: list[Device],  # noqa: ANN001
                  title_suffix: str = "", idle_lock_minutes: float = 10.0,
-                 create_first_admin=None,  # noqa: ANN001
-                 conditioning: ConditioningSettings = ConditioningSettings()) -> None:
+                 create_first_admin=None, *,  # noqa: ANN001
+                 conditioning: ConditioningSettings) -> None:
         super().__init__()
         self.setWindowTitle(f"GluteLab{title_suffix}")
         self.resize(1280, 800)

@@ -49,7 +49,7 @@ def run_window(args: argparse.Namespace) -> int:
         if args.demo:
             from ui.demo import seed_demo
 
-            users = seed_demo(ws.factory)
+            users = seed_demo(ws.factory, ws.settings.conditioning)
             print("GluteLab demo: throwaway database in", ws.data_dir.root, flush=True)
             for username, password, role in users:
                 print(f"  demo user {username} / {password} ({role})", flush=True)

@@ -233,6 +233,9 @@ class Recording(Base):
     n_samples: Mapped[int] = mapped_column(BigInteger, default=0)
     workstation: Mapped[str] = mapped_column(String(128), default="")
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: device channel -> muscle (``clinic.channel_map``) as it was when recording; ``channel_names`` are the
+    #: names it gave (the muscle, or the device's own name for an unmapped channel)
+    channel_map: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     trial: Mapped[Trial] = relationship(back_populates="recordings")
     chunks: Mapped[list[RecordingChunk]] = relationship(back_populates="recording", cascade="all, delete-orphan",
                                                         order_by="RecordingChunk.seq")
@@ -262,6 +265,20 @@ class Calibration(Base):
         CheckConstraint("baseline_uv >= 0", name="baseline_not_negative"),
         CheckConstraint("mvc_uv IS NULL OR mvc_uv > 0", name="mvc_positive"),
     )
+
+
+class DeviceChannelMap(Versioned, Base):
+    """The clinic's default channel map of one device (by model and serial); a session may use another."""
+
+    __tablename__ = "device_channel_maps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(String(100))
+    serial: Mapped[str] = mapped_column(String(100))
+    channel_map: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    __mapper_args__ = {"version_id_col": Versioned.version}
+    __table_args__ = (UniqueConstraint("model", "serial", name="uq_device_channel_maps_model_serial"),)
 
 
 class RecordingChunk(Base):

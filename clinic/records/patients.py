@@ -197,13 +197,17 @@ def find_patient_by_mrn(s: Session, actor: Actor, mrn: str) -> Patient:
     return p
 
 
-def start_trial(s: Session, actor: Actor, patient: Patient, exercise: str, side: str,
-                when: dt.datetime | None = None, reps: int = 8) -> Trial:
-    """A trial in today's session of the patient's active episode (both created when missing)."""
-    when = when or dt.datetime.now(dt.UTC)
+def todays_session(s: Session, actor: Actor, patient: Patient, when: dt.datetime) -> VisitSession:
+    """The session of ``when``'s clinic day in the patient's active episode (both created when missing)."""
     active = [e for e in patient.episodes if e.status == "active"]
     episode = active[-1] if active else create_episode(s, actor, patient, "Low back pain: glute re-education",
                                                        local_date(when))
     today = [v for v in episode.sessions if local_date(v.started_at) == local_date(when)]
-    visit = today[-1] if today else create_session(s, actor, episode, when)
-    return create_trial(s, actor, visit, exercise, side, reps=reps)
+    return today[-1] if today else create_session(s, actor, episode, when)
+
+
+def start_trial(s: Session, actor: Actor, patient: Patient, exercise: str, side: str,
+                when: dt.datetime | None = None, reps: int = 8, hold_target_s: float = 6.0) -> Trial:
+    """A trial in today's session of the patient's active episode (both created when missing)."""
+    visit = todays_session(s, actor, patient, when or dt.datetime.now(dt.UTC))
+    return create_trial(s, actor, visit, exercise, side, reps=reps, hold_target_s=hold_target_s)

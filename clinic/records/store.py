@@ -96,7 +96,10 @@ class RecordingWriter:
 
     def __init__(self, factory: sessionmaker[Session], trial_id: int, info: DeviceInfo,
                  start_offset_s: float = 0.0, flush_s: float = 1.0, *, workstation: str | None = None,
-                 spool_dir: str | os.PathLike[str] | None = None, retry_s: float = 1.0) -> None:
+                 spool_dir: str | os.PathLike[str] | None = None, retry_s: float = 1.0,
+                 channel_map: dict[str, str] | None = None) -> None:
+        """``channel_map``: device channel -> muscle, stored with the recording (``info.channel_names`` are
+        then the mapped names)."""
         self.factory = factory
         self.engine: Engine = factory.kw["bind"]
         self.info = info
@@ -121,7 +124,8 @@ class RecordingWriter:
                             sample_rate_hz=info.sample_rate_hz, channel_names=list(info.channel_names),
                             scale=list(info.scale), offset=list(info.offset), units=info.units,
                             simulated=info.simulated, status="recording", start_offset_s=start_offset_s,
-                            workstation=self.workstation, heartbeat_at=utcnow())
+                            workstation=self.workstation, heartbeat_at=utcnow(),
+                            channel_map=dict(channel_map or {}))
             s.add(rec)
             s.flush()
             self.recording_id = rec.id

@@ -39,6 +39,7 @@ from clinic.signals.summary import rep_summary
 _T = TypeVar("_T")
 
 MUSCLES = ("glute_max", "hamstrings", "erector_spinae")
+MUSCLE_TARGETS = frozenset((*MUSCLES, *(f"{m}_{s}" for m in MUSCLES for s in ("left", "right"))))
 MIN_DURATION_S = 2.0
 MIN_RATE_HZ = 100.0
 #: a muscle's onset belongs to a rep if it falls this long before the movement start ... after the hold start
@@ -271,7 +272,7 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
                   settings: OnsetSettings = OnsetSettings(), *,
                   plate_cells: Sequence[str] | None = None, exercise: str | None = None,
                   mvc: Mapping[str, float] | None = None,
-                  conditioning: ConditioningSettings = ConditioningSettings(),
+                  conditioning: ConditioningSettings,
                   body_mass_kg: float | None = None, hold_target_s: float = 5.0) -> dict[str, object]:
     """Analyse one trial of raw EMG and, optionally, the force-plate cells.
 
@@ -360,7 +361,8 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
     if emg_rate_hz < 1000:
         notes.append(f"EMG sampled at {emg_rate_hz:g} Hz: below 1 kHz the raw signal aliases and onset timing is "
                      "coarse")
-    units = "%MVC" if mvc and not missing_mvc(mvc, names) else "uV"
+    muscle_names = [nm for nm in names if nm in MUSCLE_TARGETS]  # unmapped channels (ch7, ...) need no MVC
+    units = "%MVC" if mvc and muscle_names and not missing_mvc(mvc, muscle_names) else "uV"
     return {
         "method": settings.as_dict(),
         "conditioning": conditioning.as_dict(),
@@ -370,7 +372,7 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
         "exercise": exercise,
         "amplitude_units": units,
         "amplitude_note": None if units == "%MVC" else NO_MVC_REASON.format(
-            muscles=", ".join(missing_mvc(mvc, names))),
+            muscles=", ".join(missing_mvc(mvc, muscle_names or names))),
         "quality_verdict": summarise(quality),
         "channels": {o.name: {"bursts": [_burst_dict(b) for b in o.bursts],
                               "baseline_mean": o.baseline_mean, "baseline_sd": o.baseline_sd,

@@ -18,25 +18,28 @@ from scipy import ndimage, signal
 MAX_THREADS = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ConditioningSettings:
+    """How raw EMG is filtered. ``mains_hz`` has no default: it is the clinic's setting (50 or 60 Hz, or None
+    for no notch), and a caller that forgot it must fail rather than silently notch 50 Hz."""
+
+    mains_hz: float | None
     band_low_hz: float = 20.0
     band_high_hz: float = 450.0
-    mains_hz: float | None = 50.0
     envelope_lowpass_hz: float = 6.0
 
     def as_dict(self) -> dict[str, float | None]:
         return asdict(self)
 
 
-def band_edges_hz(rate_hz: float, s: ConditioningSettings = ConditioningSettings()) -> tuple[float, float]:
+def band_edges_hz(rate_hz: float, s: ConditioningSettings) -> tuple[float, float]:
     """Band-pass edges actually used: the high edge is clipped to 90 % of Nyquist."""
     high = min(s.band_high_hz, 0.45 * rate_hz)
     low = min(s.band_low_hz, 0.5 * high)
     return low, high
 
 
-def bandpass_notch_sos(rate_hz: float, s: ConditioningSettings = ConditioningSettings()) -> np.ndarray:
+def bandpass_notch_sos(rate_hz: float, s: ConditioningSettings) -> np.ndarray:
     """4th-order Butterworth band-pass (high edge clipped below Nyquist) with the mains notch folded in.
 
     A 4th-order band-pass is ``butter(N=2, btype="band")`` in scipy (the band-pass doubles the prototype
@@ -52,7 +55,7 @@ def bandpass_notch_sos(rate_hz: float, s: ConditioningSettings = ConditioningSet
 
 
 def condition_cm(x_cm: np.ndarray, rate_hz: float,
-                 s: ConditioningSettings = ConditioningSettings(), threads: int | None = None) -> np.ndarray:
+                 s: ConditioningSettings, threads: int | None = None) -> np.ndarray:
     """Zero-phase band-pass + notch of channel-major raw EMG (channels x samples); DC removed; float32.
 
     The band-pass removes the DC; ``sosfiltfilt``'s odd-extension padding starts it in the steady state, so
@@ -74,7 +77,7 @@ def condition_cm(x_cm: np.ndarray, rate_hz: float,
     return run(x)
 
 
-def condition(x: np.ndarray, rate_hz: float, s: ConditioningSettings = ConditioningSettings()) -> np.ndarray:
+def condition(x: np.ndarray, rate_hz: float, s: ConditioningSettings) -> np.ndarray:
     """Zero-phase band-pass + notch of raw EMG (samples x channels), DC removed, float32."""
     return condition_cm(np.asarray(x).T, rate_hz, s).T
 
@@ -163,7 +166,7 @@ class StreamingConditioner:
     delay of the low-pass plus the band-pass group delay in the EMG band.
     """
 
-    def __init__(self, rate_hz: float, n_channels: int, s: ConditioningSettings = ConditioningSettings()) -> None:
+    def __init__(self, rate_hz: float, n_channels: int, s: ConditioningSettings) -> None:
         self._sos_bp = bandpass_notch_sos(rate_hz, s)
         self._sos_lp = streaming_lowpass_sos(rate_hz, s.envelope_lowpass_hz)
         self._z_bp = np.zeros((self._sos_bp.shape[0], 2, n_channels))

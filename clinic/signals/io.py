@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-#: muscle names a channel may be mapped to (with ``_left``/``_right`` or bare)
-MUSCLE_NAMES = ("glute_max", "hamstrings", "erector_spinae")
+from clinic.channel_map import UNUSED, ChannelMap, ChannelMapError
+
 MIN_RATE_HZ = 100.0
 MAX_RATE_HZ = 100_000.0
 _UNIT_TO_UV = {"uv": 1.0, "µv": 1.0, "mv": 1000.0, "v": 1e6, "nv": 1e-3}
@@ -43,26 +43,13 @@ class LoadedSignals:
     notes: list[str] = field(default_factory=list)
 
 
-def allowed_targets() -> list[str]:
-    return [f"{m}{s}" for m in MUSCLE_NAMES for s in ("_left", "_right", "")]
-
-
 def parse_channel_map(spec: str | None) -> dict[str, str]:
-    """``ch1=glute_max_left,ch2=hamstrings_left`` -> {"ch1": "glute_max_left", ...} (targets checked)."""
-    if not spec:
-        return {}
-    out: dict[str, str] = {}
-    for part in spec.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if "=" not in part:
-            raise SignalFileError(f"--map entry {part!r} is not CHANNEL=MUSCLE (e.g. ch1=glute_max_left)")
-        src, dst = (p.strip() for p in part.split("=", 1))
-        if dst not in allowed_targets():
-            raise SignalFileError(f"--map: unknown muscle {dst!r}; use one of {', '.join(allowed_targets())}")
-        out[src] = dst
-    return out
+    """``ch1=glute_max_left,ch2=hamstrings_left`` -> {"ch1": "glute_max_left", ...} (``clinic.channel_map``
+    checks targets, channels given twice and muscles given to two channels)."""
+    try:
+        return ChannelMap.parse(spec).as_dict()
+    except ChannelMapError as exc:
+        raise SignalFileError(f"--map: {exc}") from exc
 
 
 def apply_channel_map(sig: LoadedSignals, mapping: Mapping[str, str]) -> LoadedSignals:
@@ -71,7 +58,7 @@ def apply_channel_map(sig: LoadedSignals, mapping: Mapping[str, str]) -> LoadedS
     if missing:
         raise SignalFileError(f"--map names {', '.join(missing)}, which the file does not have; its channels are "
                               f"{', '.join(sig.channel_names)}")
-    names = [mapping.get(n, n) for n in sig.channel_names]
+    names = [t if t != UNUSED else n for n, t in ((n, mapping.get(n, n)) for n in sig.channel_names)]
     dup = [n for n, c in Counter(names).items() if c > 1]
     if dup:
         raise SignalFileError(f"--map gives two channels the same name: {', '.join(dup)}")

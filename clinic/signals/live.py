@@ -12,8 +12,8 @@ from devices.ring import SampleRing
 
 
 class LiveEnvelope:
-    def __init__(self, source: SampleRing, rate_hz: float, window_s: float = 30.0,
-                 settings: ConditioningSettings = ConditioningSettings()) -> None:
+    def __init__(self, source: SampleRing, rate_hz: float, window_s: float = 30.0, *,
+                 settings: ConditioningSettings) -> None:
         self.source = source
         self.rate_hz = rate_hz
         self.conditioner = StreamingConditioner(rate_hz, source.n_channels, settings)

@@ -19,8 +19,8 @@ NO_MVC_REASON = "no MVC reference for {muscles}: amplitudes are in microvolts, a
                 "only meaningful in %MVC"
 
 
-def mvc_reference(raw_mvc: np.ndarray, rate_hz: float, names: Sequence[str], window_ms: float = 500.0,
-                  conditioning: ConditioningSettings = ConditioningSettings()) -> dict[str, float]:
+def mvc_reference(raw_mvc: np.ndarray, rate_hz: float, names: Sequence[str], window_ms: float = 500.0, *,
+                  conditioning: ConditioningSettings) -> dict[str, float]:
     """Per channel: the peak of a ``window_ms`` moving average of the linear envelope of an MVC trial."""
     filtered = condition_cm(np.asarray(raw_mvc).T, rate_hz, conditioning)
     env, env_rate = envelope_decimated(filtered, rate_hz, conditioning.envelope_lowpass_hz)

@@ -424,8 +424,8 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
 
 
 def detect_onsets(raw: np.ndarray, rate_hz: float, names: list[str] | tuple[str, ...],
-                  settings: OnsetSettings = OnsetSettings(),
-                  conditioning: ConditioningSettings = ConditioningSettings()) -> list[ChannelOnsets]:
+                  settings: OnsetSettings = OnsetSettings(), *,
+                  conditioning: ConditioningSettings) -> list[ChannelOnsets]:
     """Bursts per channel of raw EMG: conditioning, then ``detect_onsets_filtered``.
 
     Parameters

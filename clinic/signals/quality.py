@@ -82,8 +82,8 @@ def rest_and_motion(filtered_cm: np.ndarray | Sequence[np.ndarray], finite_raw_c
 
 
 def channel_quality(raw_uv: np.ndarray, rate_hz: float, names: Sequence[str],
-                    filtered_cm: np.ndarray | None = None,
-                    conditioning: ConditioningSettings = ConditioningSettings(),
+                    filtered_cm: np.ndarray | None = None, *,
+                    conditioning: ConditioningSettings,
                     raw_cm: np.ndarray | None = None, all_finite: bool | None = None,
                     rest_motion: tuple[np.ndarray, np.ndarray] | None = None) -> list[ChannelQuality]:
     """Quality verdict per channel of raw EMG (samples x channels).

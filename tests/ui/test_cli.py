@@ -98,7 +98,7 @@ def test_record_stores_both_streams_and_their_analysis(tmp_path, monkeypatch, ca
     capsys.readouterr()
     with SimulatedRig(speed=4.0, profile="healthy", reps=2, rest_s=1.5, seed=5) as rig:
         code = main(["record", "--emg", rig.emg_path, "--plate", f"{rig.plate_path}:glutelab",
-                     "--seconds", str(rig.scenario.duration_s / 4.0 + 1.0), "--patient", "REC-1",
+                     "--seconds", str(rig.scenario.duration_s), "--patient", "REC-1",
                      "--user", "admin", "--data-dir", str(tmp_path)])
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert code == 0, out

@@ -78,6 +78,7 @@ def test_first_start_creates_the_administrator(qtbot, tmp_path) -> None:  # noqa
     from clinic.records import db as records_db
     from clinic.records.db import unit_of_work
     from clinic.records.security import authenticate, create_user
+    from clinic.signals.conditioning import ConditioningSettings
     from ui.main_window import MainWindow
 
     engine = records_db.make_engine(f"sqlite:///{tmp_path / 'first.sqlite3'}")
@@ -92,7 +93,8 @@ def test_first_start_creates_the_administrator(qtbot, tmp_path) -> None:  # noqa
         with unit_of_work(factory) as s:
             return authenticate(s, username, password)
 
-    w = MainWindow(factory, sign_in, [], create_first_admin=create_admin)
+    w = MainWindow(factory, sign_in, [], create_first_admin=create_admin,
+                   conditioning=ConditioningSettings(mains_hz=50.0))
     qtbot.addWidget(w)
     assert w.stack.currentWidget() is w.first_admin
     qtbot.keyClicks(w.first_admin.password, "short")

@@ -9,6 +9,7 @@ from clinic.records import db as records_db
 from clinic.records.db import unit_of_work
 from clinic.records.models import AuditEvent
 from clinic.records.security import authenticate
+from clinic.signals.conditioning import ConditioningSettings
 from ui.demo import seed_demo
 
 
@@ -18,13 +19,13 @@ def test_selecting_a_patient_shows_weekly_progress(qtbot, tmp_path) -> None:  # 
     engine = records_db.make_engine(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
     records_db.upgrade(engine)
     factory = records_db.session_factory(engine)
-    seed_demo(factory)
+    seed_demo(factory, ConditioningSettings(mains_hz=50.0))
 
     def sign_in(username: str, password: str):  # noqa: ANN202
         with unit_of_work(factory) as s:
             return authenticate(s, username, password)
 
-    w = MainWindow(factory, sign_in, [])
+    w = MainWindow(factory, sign_in, [], conditioning=ConditioningSettings(mains_hz=50.0))
     qtbot.addWidget(w)
     w.on_signed_in(sign_in("physio", "demo-physio-1"))
     page = w.patients

@@ -14,7 +14,8 @@ from clinic.records.db import unit_of_work
 from clinic.records.models import Recording, Trial
 from clinic.records.patients import create_patient, start_trial
 from clinic.records.security import SYSTEM, Actor, authenticate, create_user
-from clinic.session_report import build_session_report
+from clinic.signals.conditioning import ConditioningSettings
+from clinic.usecases.reports import build_session_report
 from devices.device import Device
 
 
@@ -44,7 +45,7 @@ def test_simulator_to_pdf_through_the_window(qtbot, sim_rig, sqlite_factory, tmp
         with unit_of_work(factory) as s:
             return authenticate(s, username, password)
 
-    window = MainWindow(factory, sign_in, devices)
+    window = MainWindow(factory, sign_in, devices, conditioning=ConditioningSettings(mains_hz=50.0))
     qtbot.addWidget(window)
     window.show()
     qtbot.keyClicks(window.sign_in.username, "physio")
@@ -73,7 +74,7 @@ def test_simulator_to_pdf_through_the_window(qtbot, sim_rig, sqlite_factory, tmp
         assert all(r.status == "complete" and r.simulated for r in recs)
         assert recs[0].n_samples >= sim_rig.scenario.emg_uv.shape[0]
         session_id = s.get(Trial, trial_id).session_id
-        pdf = build_session_report(s, actor, session_id, tmp_path / "report.pdf")
+        pdf = build_session_report(s, actor, session_id, tmp_path / "report.pdf", ConditioningSettings(mains_hz=50.0))
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "SKEL-1" in text and "Skeleton, Sam" in text
     assert "SIMULATED" in text

@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 from clinic.signals.analysis import analyze_trial
-from clinic.signals.conditioning import condition_cm
+from clinic.signals.conditioning import ConditioningSettings, condition_cm
 from clinic.signals.evaluation import score_onsets
 from devices.simulator.physiology import build_scenario
 from ui.bench import median_time
@@ -96,7 +96,7 @@ def run(quick: bool) -> dict[str, object]:
     errors: dict[str, object] = {"glutelab": _score(_truth(sc, all_ch, duration), found)}
     missing: list[str] = []
     try:
-        filtered = condition_cm(sc.emg_uv.T, sc.emg_rate_hz)
+        filtered = condition_cm(sc.emg_uv.T, sc.emg_rate_hz, ConditioningSettings(mains_hz=50.0))
         t_bsp, found_bsp = _biosppy(sc, filtered)
         out["dsp_vs_biosppy"] = round((duration / t) / (duration / t_bsp), 1)
         out["biosppy_x_realtime"] = round(duration / t_bsp, 1)

@@ -28,9 +28,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--map", help="which channel is which muscle: ch1=glute_max_left,ch2=hamstrings_left,...")
     p.add_argument("--side", choices=("left", "right"), default="left", help="the working side")
     p.add_argument("--mains", type=float, choices=(50.0, 60.0), default=None,
-                   help="mains frequency for the notch (default: the clinic setting mains_hz, else 50)")
+                   help="mains frequency for the notch (default: the clinic setting mains_hz in settings.json)")
     p.add_argument("--method", choices=METHODS, default=OnsetSettings().method, help="onset detector")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--store", action="store_true",
+                   help="with --session: keep the new results with each trial (e.g. after a late calibration)")
 
 
 def _clean(obj: object) -> object:
@@ -66,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.file) == bool(args.session):
         raise UserError("give either a FILE or --session ID")
     if args.file:
-        result = analyze_file(args.file, args.rate, args.map, args.side, args.mains or 50.0, args.method)
+        result = analyze_file(args.file, args.rate, args.map, args.side, args.mains or _clinic_mains(args),
+                              args.method)
     else:
         result = _analyze_session(args)
     if args.json:
@@ -83,21 +86,24 @@ def _analyze_session(args: argparse.Namespace) -> dict[str, object]:
     from clinic.records.db import unit_of_work
     from clinic.records.models import Session as VisitSession
     from clinic.signals.summary import session_summary
-    from clinic.trial_analysis import analyze_stored_trial
+    from clinic.usecases.trial_analysis import analyze_and_store, analyze_stored_trial
     from ui.commands._common import open_workstation
 
-    ws = open_workstation(args, sign_in=True)
-    assert ws.actor is not None
-    ws.actor.require("read")
-    with unit_of_work(ws.factory) as s:
-        visit = s.scalar(select(VisitSession).where(VisitSession.id == args.session))
-        if visit is None:
-            raise UserError(f"no session {args.session}")
-        record_event(s, ws.actor.username, "read", "session", visit.id, "analyze")
-        conditioning = ConditioningSettings(mains_hz=args.mains) if args.mains else ws.settings.conditioning
-        trials = [analyze_stored_trial(s, t, conditioning) for t in visit.trials]
-        return {"session_id": visit.id, "week": visit.week, "trials": trials,
-                "summary": session_summary([t for t in trials if not t.get("error")])}
+    with open_workstation(args, sign_in=True) as ws:
+        assert ws.actor is not None
+        ws.actor.require("record" if args.store else "read")
+        with unit_of_work(ws.factory) as s:
+            visit = s.scalar(select(VisitSession).where(VisitSession.id == args.session))
+            if visit is None:
+                raise UserError(f"no session {args.session}")
+            record_event(s, ws.actor.username, "read", "session", visit.id, "analyze")
+            conditioning = ConditioningSettings(mains_hz=args.mains) if args.mains else ws.settings.conditioning
+            actor = ws.actor
+            trials = [analyze_and_store(s, actor, t, conditioning) if args.store
+                      else analyze_stored_trial(s, t, conditioning)
+                      for t in visit.trials if t.exercise not in ("mvc", "rest")]
+            return {"session_id": visit.id, "week": visit.week, "trials": trials,
+                    "summary": session_summary([t for t in trials if not t.get("error")])}
 
 
 def _fmt(v: object, unit: str = "") -> str:
@@ -141,3 +147,11 @@ def _print_text(result: dict[str, object]) -> None:
             print(line)
         for note in trial.get("notes", []):
             print(f"  note: {note}")
+
+
+def _clinic_mains(args: argparse.Namespace) -> float:
+    """The data dir's ``settings.json`` mains frequency (no database needed to analyse a file)."""
+    from clinic import settings
+    from clinic.paths import DataDir
+
+    return float(settings.load(DataDir.resolve(args.data_dir).settings_file).mains_hz)

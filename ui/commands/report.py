@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from clinic.records.db import unit_of_work
-from clinic.session_report import build_session_report
+from clinic.usecases.reports import build_session_report
 from ui.commands._common import open_workstation, subparser
 from ui.context import UserError
 

@@ -9,7 +9,6 @@ import argparse
 import datetime as dt
 import json
 import tempfile
-import time
 from pathlib import Path
 
 from ui.commands._common import subparser
@@ -20,17 +19,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--keep", metavar="DIR", help="work in DIR (default: a new temporary folder, kept so the "
                                                  "PDF and database it names can be opened)")
     p.add_argument("--speed", type=float, default=4.0, help="simulator time factor")
+    p.add_argument("--mains", type=int, choices=(50, 60), help="mains frequency for the notch (default: the "
+                                                               "settings.json of the working folder, else 50)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from clinic.recorder import Recorder
+    from clinic import settings
     from clinic.records.db import unit_of_work
-    from clinic.records.models import Trial
-    from clinic.records.patients import create_patient, start_trial
+    from clinic.records.patients import create_patient
     from clinic.records.security import SYSTEM, Actor, create_user
-    from clinic.session_report import build_session_report
-    from clinic.trial_results import analyze_and_store
-    from devices.device import Device
+    from clinic.usecases.reports import build_session_report
+    from clinic.usecases.runner import DeviceSpec, ExercisePlan, SessionRunner
     from devices.simulator.rig import SimulatedRig
     from ui.context import Workstation
 
@@ -39,40 +38,39 @@ def run(args: argparse.Namespace) -> int:
     ok = False
     try:
         ws = Workstation.open(str(root), f"sqlite:///{root / 'selftest.sqlite3'}")
-        steps.append(f"database ready at {ws.url}")
+        if args.mains:
+            settings.update(ws.data_dir.settings_file, mains_hz=int(args.mains))
+            ws.settings = settings.load(ws.data_dir.settings_file)
+        steps.append(f"database ready at {ws.url} (mains {ws.settings.mains_hz} Hz)")
         with unit_of_work(ws.factory) as s:
             user = create_user(s, "selftest", "selftest-password", "physiotherapist")
             actor = Actor(user.id, user.username, user.role)
-            patient = create_patient(s, SYSTEM, "SELFTEST-1", "Selftest", "Pat", dt.date(1980, 1, 1))
-            trial_id = start_trial(s, actor, patient, "cook_hip_lift", "left", reps=3).id
+            patient_id = create_patient(s, SYSTEM, "SELFTEST-1", "Selftest", "Pat", dt.date(1980, 1, 1)).id
         rig = SimulatedRig(speed=args.speed, profile="healthy", reps=3, rest_s=2.0, seed=7)
+        runner = SessionRunner(ws.factory, actor, conditioning=ws.settings.conditioning, spool_dir=ws.data_dir.spool,
+                               clock=lambda: dt.datetime.now(dt.UTC))
         with rig:
-            devices = [Device(rig.emg_path, stream_id="emg"), Device(rig.plate_path, stream_id="plate")]
-            for dev in devices:
-                dev.open()
-            steps.append(f"simulated devices answered on {rig.emg_path} and {rig.plate_path}")
-            recorder = Recorder(ws.factory, trial_id, devices, spool_dir=ws.data_dir.spool)  # type: ignore[arg-type]
-            recorder.start()
-            for dev in devices:
-                dev.start()
-            deadline = time.monotonic() + rig.scenario.duration_s / args.speed + 0.5
-            while time.monotonic() < deadline and not recorder.errors:
-                time.sleep(0.05)
-            for dev in devices:
-                dev.close()
-            ids = recorder.stop()
-        if recorder.errors:
-            raise RuntimeError("; ".join(recorder.errors))
+            try:
+                runner.set_up(patient_id, DeviceSpec(rig.emg_path, "glutelab", "emg"),
+                              DeviceSpec(rig.plate_path, "glutelab", "plate"))
+                steps.append(f"simulated devices answered on {rig.emg_path} and {rig.plate_path}")
+                runner.start_trial(ExercisePlan("cook_hip_lift", "left", target_reps=3))
+                why = runner.wait_for_signal(rig.scenario.duration_s, slack_s=10.0)
+                runner.stop_trial(interrupted="" if why == "done" else f"recording ended early ({why})")
+                outcome = runner.analyse()
+            finally:
+                runner.close()
+        if outcome.errors:
+            raise RuntimeError("; ".join(outcome.errors))
+        ids = [r["id"] for r in outcome.recordings]
         steps.append(f"recordings {ids} stored")
+        reps = ((outcome.analysis or {}).get("summary") or {}).get("reps", 0)
+        if reps < 1:
+            raise RuntimeError(f"analysis found no reps in the recording: {outcome.analysis}")
+        steps.append(f"analysis found {reps} reps")
         with unit_of_work(ws.factory) as s:
-            trial = s.get(Trial, trial_id)
-            assert trial is not None
-            analysis = analyze_and_store(s, actor, trial)
-            reps = analysis.get("summary", {}).get("reps", 0)  # type: ignore[union-attr]
-            if reps < 1:
-                raise RuntimeError(f"analysis found no reps in the recording: {analysis.get('summary')}")
-            steps.append(f"analysis found {reps} reps")
-            pdf = build_session_report(s, actor, trial.session_id, root / "reports" / "selftest-report.pdf")
+            pdf = build_session_report(s, actor, outcome.session_id, root / "reports" / "selftest-report.pdf",
+                                       ws.settings.conditioning)
         if pdf.stat().st_size < 1000 or not pdf.read_bytes().startswith(b"%PDF"):
             raise RuntimeError(f"{pdf} is not a valid PDF")
         steps.append(f"report written to {pdf}")

@@ -21,7 +21,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="EMG protocol: GluteLab v1, or an emulated OpenBCI Cyton (8 ch, 250 Hz); the plate "
                         "always speaks GluteLab v1")
     p.add_argument("--profile", choices=sorted(PROFILES), default="healthy")
-    p.add_argument("--exercise", choices=EXERCISES, default="cook_hip_lift")
+    p.add_argument("--exercise", choices=(*EXERCISES, "calibration"), default="cook_hip_lift",
+                   help="'calibration' plays the timetable `glutelab calibrate` follows without a terminal: rest, "
+                        "then 3 maximal efforts of each EMG channel in channel order (docs/analysis.md)")
     p.add_argument("--side", choices=("left", "right"), default="left")
     p.add_argument("--reps", type=int, default=8)
     p.add_argument("--rate", type=float, default=2000.0,
@@ -52,9 +54,13 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"{name} must be positive, not {value}")
     if args.reps < 0:
         raise UserError(f"--reps must not be negative, not {args.reps}")
-    rig = SimulatedRig(speed=args.speed, link_dir=args.link_dir, emg_protocol=args.protocol,
-                       faults=plan if plan.any else None, profile=args.profile, exercise=args.exercise,
-                       side=args.side, reps=args.reps, emg_rate_hz=args.rate, seed=args.seed)
+    if args.exercise == "calibration":
+        rig = SimulatedRig(scenario=_calibration(args), speed=args.speed, link_dir=args.link_dir,
+                           emg_protocol=args.protocol, faults=plan if plan.any else None)
+    else:
+        rig = SimulatedRig(speed=args.speed, link_dir=args.link_dir, emg_protocol=args.protocol,
+                           faults=plan if plan.any else None, profile=args.profile, exercise=args.exercise,
+                           side=args.side, reps=args.reps, emg_rate_hz=args.rate, seed=args.seed)
     try:
         rig.start()
     except OSError as exc:
@@ -85,3 +91,15 @@ def run(args: argparse.Namespace) -> int:
     finally:
         rig.stop()
     return 0
+
+
+def _calibration(args: argparse.Namespace):  # noqa: ANN202 - a devices.simulator Scenario
+    """The calibration timetable of ``clinic.usecases.calibration`` (defined once, there) for every channel."""
+    from clinic.usecases.calibration import schedule
+    from devices.simulator.calibration import calibration_scenario
+    from devices.simulator.physiology import DEFAULT_EMG_CHANNELS
+
+    steps = schedule(len(DEFAULT_EMG_CHANNELS))
+    efforts = [(a, b, k) for k, step in enumerate(steps[1:]) for a, b in step.efforts]
+    rate = 250.0 if args.protocol == "cyton" else args.rate
+    return calibration_scenario(efforts, steps[-1].end_s + 5.0, emg_rate_hz=rate, seed=args.seed)

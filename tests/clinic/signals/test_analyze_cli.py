@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from clinic.signals.conditioning import ConditioningSettings
 from devices.simulator.physiology import build_scenario
 from ui.cli import main
 
@@ -148,7 +149,7 @@ def test_stored_session_and_episode_comparison(tmp_path, capsys, monkeypatch) ->
 
     url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
     ws = Workstation.open(str(tmp_path), url)
-    seed_demo(ws.factory, weeks=3)
+    seed_demo(ws.factory, ConditioningSettings(mains_hz=50.0), weeks=3)
     ws.close()
     monkeypatch.setenv("GLUTELAB_PASSWORD", "demo-physio-1")
     summaries = []

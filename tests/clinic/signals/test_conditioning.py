@@ -17,6 +17,8 @@ from clinic.signals.conditioning import (
 )
 from devices.simulator.physiology import build_scenario
 
+MAINS_50 = ConditioningSettings(mains_hz=50.0)  # the simulator's mains
+
 
 def test_streaming_and_offline_envelopes_agree_within_5_percent_of_peak() -> None:
     """After aligning the streaming filters' delay: RMS difference <= 5 % of the peak, and the mean over each
@@ -24,8 +26,8 @@ def test_streaming_and_offline_envelopes_agree_within_5_percent_of_peak() -> Non
     differ more (the ripple of a rectified noise-like signal depends on the filters' phase)."""
     sc = build_scenario("healthy", reps=2, seed=5, artefacts=False)
     rate = sc.emg_rate_hz
-    offline = linear_envelope(condition(sc.emg_uv, rate), rate)
-    stream = StreamingConditioner(rate, sc.emg_uv.shape[1])
+    offline = linear_envelope(condition(sc.emg_uv, rate, MAINS_50), rate)
+    stream = StreamingConditioner(rate, sc.emg_uv.shape[1], MAINS_50)
     blocks = np.array_split(sc.emg_uv, 97)  # uneven blocks, as from a device
     live = np.vstack([stream.process(b) for b in blocks])
     lag = int(round(stream.delay_s * rate))
@@ -58,7 +60,7 @@ def test_notch_is_folded_into_the_band_pass_and_removes_mains() -> None:
 
 def test_band_edge_clipped_below_nyquist_at_250_hz() -> None:
     x = np.random.default_rng(0).standard_normal((2500, 2)).astype(np.float32)
-    y = condition(x, 250.0)  # 450 Hz would be above Nyquist: clipped, no error
+    y = condition(x, 250.0, MAINS_50)  # 450 Hz would be above Nyquist: clipped, no error
     assert np.all(np.isfinite(y))
 
 
@@ -75,7 +77,7 @@ def test_moving_rms_of_a_sine_and_block_means() -> None:
 def test_decimated_envelope_matches_full_rate_envelope() -> None:
     sc = build_scenario("typical", reps=2, seed=2)
     rate = sc.emg_rate_hz
-    f = condition(sc.emg_uv, rate)
+    f = condition(sc.emg_uv, rate, MAINS_50)
     full = linear_envelope(f, rate)
     dec, dec_rate = envelope_decimated(np.ascontiguousarray(f.T), rate)
     k = int(rate / dec_rate)

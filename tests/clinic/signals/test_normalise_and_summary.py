@@ -7,9 +7,12 @@ import pytest
 from scipy import signal
 
 from clinic.signals.analysis import analyze_trial
+from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.normalise import mvc_reference, to_percent_mvc
 from clinic.signals.summary import compare_sessions, describe, rep_summary, session_summary
 from devices.simulator.physiology import build_scenario, mvc_trial
+
+MAINS_50 = ConditioningSettings(mains_hz=50.0)  # the simulator's mains
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +22,9 @@ def scenario():  # noqa: ANN201
 
 def test_percent_mvc_matches_the_simulated_activation(scenario) -> None:  # noqa: ANN001
     sc = scenario
-    mvc = mvc_reference(mvc_trial(sc, seed=1), sc.emg_rate_hz, sc.emg_channels)
-    r = analyze_trial(sc.emg_uv, sc.emg_rate_hz, sc.emg_channels, sc.side, sc.force_n, sc.plate_rate_hz, mvc=mvc)
+    mvc = mvc_reference(mvc_trial(sc, seed=1), sc.emg_rate_hz, sc.emg_channels, conditioning=MAINS_50)
+    r = analyze_trial(sc.emg_uv, sc.emg_rate_hz, sc.emg_channels, sc.side, sc.force_n, sc.plate_rate_hz, mvc=mvc,
+                      conditioning=MAINS_50)
     assert r["amplitude_units"] == "%MVC" and r["amplitude_note"] is None
     for rep, truth in zip(r["reps"], sc.truth):
         for muscle in ("glute_max", "hamstrings", "erector_spinae"):
@@ -33,7 +37,8 @@ def test_percent_mvc_matches_the_simulated_activation(scenario) -> None:  # noqa
 
 def test_without_mvc_amplitudes_stay_in_microvolts_and_ratios_are_null(scenario) -> None:  # noqa: ANN001
     sc = scenario
-    r = analyze_trial(sc.emg_uv, sc.emg_rate_hz, sc.emg_channels, sc.side, sc.force_n, sc.plate_rate_hz)
+    r = analyze_trial(sc.emg_uv, sc.emg_rate_hz, sc.emg_channels, sc.side, sc.force_n, sc.plate_rate_hz,
+                      conditioning=MAINS_50)
     assert r["amplitude_units"] == "uV" and "MVC" in r["amplitude_note"]
     rep = r["reps"][0]
     assert rep["glute_hamstring_ratio"] is None and rep["lumbar_glute_ratio"] is None
@@ -50,7 +55,7 @@ def test_mvc_reference_from_an_mvc_trial() -> None:
     carrier = signal.sosfiltfilt(signal.butter(4, [40, 300], btype="band", fs=rate, output="sos"),
                                  rng.standard_normal(len(t)))  # inside the pass band
     x = (amp * carrier / carrier.std())[:, None]
-    ref = mvc_reference(x, rate, ["glute_max_left"])["glute_max_left"]
+    ref = mvc_reference(x, rate, ["glute_max_left"], conditioning=MAINS_50)["glute_max_left"]
     assert ref == pytest.approx(200 * np.sqrt(2 / np.pi), rel=0.1)  # mean |x| of a 200 uV RMS contraction
     assert to_percent_mvc(ref / 2, ref) == pytest.approx(50.0)
     assert to_percent_mvc(10.0, None) is None
@@ -88,7 +93,8 @@ def test_demo_progression_shows_in_the_comparison() -> None:
     summaries = []
     for week, profile in enumerate(("amnesic", "typical", "healthy"), start=1):
         sc = build_scenario(profile, reps=3, seed=40 + week, emg_rate_hz=1000.0, plate_rate_hz=100.0)
-        r = analyze_trial(sc.emg_uv, sc.emg_rate_hz, sc.emg_channels, sc.side, sc.force_n, sc.plate_rate_hz)
+        r = analyze_trial(sc.emg_uv, sc.emg_rate_hz, sc.emg_channels, sc.side, sc.force_n, sc.plate_rate_hz,
+                      conditioning=MAINS_50)
         summaries.append({"week": week, **r["summary"]})
     lead = compare_sessions(summaries)["metrics"]["glute_lead_hamstrings_ms_median"]
     assert lead["values"][0] < 0 < lead["values"][2] and lead["slope_per_week"] > 0

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.evaluation import score_onsets
 from clinic.signals.onsets import OnsetSettings, detect_onsets
+
+MAINS_50 = ConditioningSettings(mains_hz=50.0)  # the simulator's mains
 
 
 def _truth_and_found(runs):  # noqa: ANN001, ANN202
@@ -58,7 +61,8 @@ def test_hodges_bui_also_finds_the_bursts(sim_runs) -> None:  # noqa: ANN001
     true, found = {}, {}
     for k, run in enumerate(sim_runs[::3]):
         sc = run.scenario
-        res = detect_onsets(sc.emg_uv, sc.emg_rate_hz, sc.emg_channels, OnsetSettings(method="hodges_bui"))
+        res = detect_onsets(sc.emg_uv, sc.emg_rate_hz, sc.emg_channels, OnsetSettings(method="hodges_bui"),
+                            conditioning=MAINS_50)
         for ch in res:
             true[f"{k}:{ch.name}"] = [r.onsets_s[ch.name] for r in sc.truth]
             found[f"{k}:{ch.name}"] = [b.onset_s for b in ch.bursts]

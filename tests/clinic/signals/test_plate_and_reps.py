@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 
 from clinic.signals.analysis import analyze_trial
+from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.plate import PlateTraces, hold_plate_metrics, sit_down_reps, sway
 from clinic.signals.reps import Rep, segment_reps, segment_reps_from_envelopes
 from devices.simulator.physiology import build_scenario
+
+MAINS_50 = ConditioningSettings(mains_hz=50.0)  # the simulator's mains
 
 
 @pytest.mark.parametrize("plate_rate", [1000.0, 100.0])
@@ -76,7 +79,7 @@ def test_plop_and_controlled_are_told_apart() -> None:
 def test_low_plate_rate_says_so_instead_of_computing_the_landing() -> None:
     sc = build_scenario("amnesic", "bench_sit_down", reps=2, seed=3, plate_rate_hz=100.0)
     result = analyze_trial(sc.emg_uv, sc.emg_rate_hz, sc.emg_channels, "left", sc.force_n, sc.plate_rate_hz,
-                           plate_cells=sc.plate_cells, exercise="bench_sit_down")
+                           plate_cells=sc.plate_cells, exercise="bench_sit_down", conditioning=MAINS_50)
     landing = result["reps"][0]["landing"]
     assert landing["peak_seat_force_bw"] is None and landing["loading_rate_bw_s"] is None
     assert any("100 Hz" in n and "1000 Hz" in n for n in landing["notes"])
@@ -85,7 +88,7 @@ def test_low_plate_rate_says_so_instead_of_computing_the_landing() -> None:
 
 def test_reps_from_envelopes_without_a_plate() -> None:
     sc = build_scenario("healthy", reps=4, seed=6)
-    result = analyze_trial(sc.emg_uv, sc.emg_rate_hz, sc.emg_channels, "left")
+    result = analyze_trial(sc.emg_uv, sc.emg_rate_hz, sc.emg_channels, "left", conditioning=MAINS_50)
     assert result["summary"]["reps"] == 4
     assert result["reps"][0]["segmented_from"] == "emg"
     assert any("no force plate" in n for n in result["notes"])
@@ -99,6 +102,6 @@ def test_reps_from_envelopes_without_a_plate() -> None:
 def test_an_invalid_plate_rate_or_empty_plate_is_skipped_with_a_note(plate_rate: float, n_plate: int) -> None:
     emg = np.random.default_rng(0).normal(0, 5, (5000, 2)).astype(np.float32)
     result = analyze_trial(emg, 1000.0, ["glute_max_left", "hamstrings_left"],
-                           force_cells_n=np.full((n_plate, 4), 200.0), plate_rate_hz=plate_rate)
+                           force_cells_n=np.full((n_plate, 4), 200.0), plate_rate_hz=plate_rate, conditioning=MAINS_50)
     assert "error" not in result
     assert any("plate" in note for note in result["notes"])  # type: ignore[union-attr]

@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.quality import channel_quality, summarise
 from devices.simulator.physiology import build_scenario
+
+MAINS_50 = ConditioningSettings(mains_hz=50.0)  # the simulator's mains
 
 
 @pytest.fixture(scope="module")
@@ -16,12 +19,12 @@ def clean() -> tuple[np.ndarray, float, tuple[str, ...]]:
 
 
 def _one(x: np.ndarray, rate: float) -> object:
-    return channel_quality(x[:, None], rate, ["glute_max_left"])[0]
+    return channel_quality(x[:, None], rate, ["glute_max_left"], conditioning=MAINS_50)[0]
 
 
 def test_clean_channels_are_good(clean) -> None:  # noqa: ANN001
     x, rate, names = clean
-    qs = channel_quality(x, rate, names)
+    qs = channel_quality(x, rate, names, conditioning=MAINS_50)
     assert summarise(qs) == "good", [q.reasons for q in qs]
     assert all(2.0 <= q.rest_rms_uv <= 12.0 for q in qs)  # the simulator's 2-10 uV floors (drifting)
 
@@ -68,5 +71,5 @@ def test_missing_samples_and_noisy_contact(clean) -> None:  # noqa: ANN001
 
 def test_low_sample_rate_says_so() -> None:
     sc = build_scenario("healthy", reps=1, seed=3, emg_rate_hz=250.0, mains_hz=0, artefacts=False)
-    q = channel_quality(sc.emg_uv, 250.0, sc.emg_channels)[0]
+    q = channel_quality(sc.emg_uv, 250.0, sc.emg_channels, conditioning=MAINS_50)[0]
     assert any("250 Hz" in r and "aliases" in r for r in q.reasons)

@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.onsets import OnsetSettings, detect_onsets
+
+MAINS_50 = ConditioningSettings(mains_hz=50.0)  # the simulator's mains
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "recordings"
 
@@ -23,7 +26,7 @@ def _biceps() -> tuple[np.ndarray, dict]:
 @pytest.mark.parametrize("method", ["tkeo", "hodges_bui"])
 def test_biceps_fatigue_labelled_bursts(method: str) -> None:
     x, lab = _biceps()
-    bursts = detect_onsets(x, 1000.0, ["biceps"], OnsetSettings(method=method))[0].bursts
+    bursts = detect_onsets(x, 1000.0, ["biceps"], OnsetSettings(method=method), conditioning=MAINS_50)[0].bursts
     onsets = np.array([b.onset_s for b in bursts])
     # one detected burst per labelled burst (30), overlapping it
     assert len(bursts) == len(lab["bursts"])
@@ -49,7 +52,8 @@ def test_biceps_fatigue_labelled_bursts(method: str) -> None:
 def test_biosppy_weak_recording_activity_only_around_37_58_s(method: str) -> None:
     z = np.load(DATA / "biosppy_emg_1000hz.npz")
     x = z["adc"].astype(np.float64)[:, None]
-    bursts = detect_onsets(x, float(z["rate_hz"]), ["emg"], OnsetSettings(method=method))[0].bursts
+    bursts = detect_onsets(x, float(z["rate_hz"]), ["emg"], OnsetSettings(method=method),
+                           conditioning=MAINS_50)[0].bursts
     assert bursts
     assert all(b.onset_s >= 35.0 and b.offset_s <= 60.0 for b in bursts)
     assert any(b.onset_s < 40.0 for b in bursts) and any(b.offset_s > 55.0 for b in bursts)

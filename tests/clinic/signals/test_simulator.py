@@ -7,8 +7,10 @@ import inspect
 import numpy as np
 import pytest
 
-from clinic.signals.conditioning import condition
+from clinic.signals.conditioning import ConditioningSettings, condition
 from devices.simulator.physiology import EXERCISES, PROFILES, build_scenario
+
+MAINS_50 = ConditioningSettings(mains_hz=50.0)  # the simulator's mains
 
 
 def test_build_scenario_signature_is_backward_compatible() -> None:
@@ -45,7 +47,7 @@ def test_noise_floors_between_2_and_10_uv_and_mains_present() -> None:
 def test_truth_onset_is_where_the_envelope_starts_rising() -> None:
     sc = build_scenario("healthy", reps=2, seed=5, artefacts=False, low_level_activity=False, crosstalk=0.0)
     rate = sc.emg_rate_hz
-    f = condition(sc.emg_uv, rate)
+    f = condition(sc.emg_uv, rate, MAINS_50)
     for rep in sc.truth:
         for c, name in enumerate(sc.emg_channels):
             i = int(rep.onsets_s[name] * rate)

@@ -1,4 +1,4 @@
-"""Build the one-page session report from a stored session (used by the CLI, the window and selftest)."""
+"""Build a session report PDF from a stored session (the CLI, the window and the self-test share this)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from clinic.records.models import Session as VisitSession
 from clinic.records.security import Actor
 from clinic.reports.session_report import SessionReportData, write_session_report
 from clinic.signals.conditioning import ConditioningSettings
-from clinic.trial_analysis import analyze_stored_trial
+from clinic.usecases.trial_analysis import analyze_stored_trial
 
 
 def build_session_report(s: Session, actor: Actor, session_id: int, out: str | Path,
-                         conditioning: ConditioningSettings = ConditioningSettings()) -> Path:
+                         conditioning: ConditioningSettings) -> Path:
     actor.require("print")
     visit = s.get(VisitSession, session_id)
     if visit is None:
