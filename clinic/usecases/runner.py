@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
+from clinic.channel_map import TARGETS as MUSCLE_TARGETS
 from clinic.channel_map import ChannelMap, ChannelMapError
 from clinic.recorder import Recorder
 from clinic.records.calibration import add_calibration
@@ -281,7 +282,7 @@ class SessionRunner:
                     if keep_map_as_default and channel_map is not None:
                         save_default_map(s, self.actor, info.model, info.serial, channel_map)
                 self.channel_map = cmap
-                if not cmap:
+                if not cmap and not set(info.channel_names) & set(MUSCLE_TARGETS):
                     self.notes.append(f"no channel map for {info.model} ({info.serial}): channels keep their "
                                       "names and no firing order can be given; map them with --map")
             with unit_of_work(self.factory) as s:

@@ -1,0 +1,123 @@
+"""The session runner on real ptys and real databases: its states, its rep count, calibration per day,
+and each device's default channel map."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from clinic.channel_map import ChannelMap, ChannelMapError
+from clinic.records.calibration import add_calibration
+from clinic.records.channel_maps import default_map, save_default_map
+from clinic.records.db import unit_of_work
+from clinic.records.models import AuditEvent, Trial
+from clinic.records.patients import create_patient, start_trial
+from clinic.records.security import SYSTEM
+from clinic.signals.conditioning import ConditioningSettings
+from clinic.usecases.runner import DeviceSpec, ExercisePlan, RunnerError, SessionRunner, State
+from clinic.usecases.trial_analysis import analyze_stored_trial
+
+MAINS_50 = ConditioningSettings(mains_hz=50.0)
+NOW = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
+
+
+def _runner(factory, tmp_path, clock=lambda: NOW) -> SessionRunner:  # noqa: ANN001
+    return SessionRunner(factory, SYSTEM, conditioning=MAINS_50, spool_dir=tmp_path / "spool", clock=clock)
+
+
+def test_actions_out_of_order_are_refused(db, tmp_path) -> None:  # noqa: ANN001
+    _, factory = db
+    runner = _runner(factory, tmp_path)
+    with pytest.raises(RunnerError, match="idle"):
+        runner.start_trial(ExercisePlan("cook_hip_lift", "left"))
+    with pytest.raises(RunnerError, match="at least one device"):
+        runner.set_up(1, None, None)
+    with pytest.raises(RunnerError, match="exercise must be one of"):
+        ExercisePlan("squat", "left")
+
+
+def test_a_trial_goes_through_every_state_and_counts_reps(db, tmp_path, sim_rig) -> None:  # noqa: ANN001
+    _, factory = db
+    with unit_of_work(factory) as s:
+        patient_id = create_patient(s, SYSTEM, "RUN-1", "Runner", "Rae", dt.date(1980, 1, 1)).id
+    runner = _runner(factory, tmp_path)
+    seen: list[tuple[State, str]] = []
+    runner.add_listener(lambda state, message: seen.append((state, message)))
+    try:
+        runner.set_up(patient_id, DeviceSpec(sim_rig.emg_path, "glutelab", "emg"),
+                      DeviceSpec(sim_rig.plate_path, "glutelab", "plate"))
+        assert runner.state == State.SETUP and "SIMULATED" in seen[-1][1]
+        runner.start_trial(ExercisePlan("cook_hip_lift", "left", target_reps=3))
+        assert runner.wait_for_signal(sim_rig.scenario.duration_s, slack_s=20.0) == "done"
+        runner.stop_trial()
+        assert runner.state == State.ANALYSING
+        outcome = runner.analyse()
+    finally:
+        runner.close()
+    states = [state for state, _ in seen]
+    assert states[:2] == [State.SETUP, State.RECORDING]
+    assert [m for st, m in seen if st == State.RECORDING and m.startswith("rep ")][:3] == ["rep 1", "rep 2", "rep 3"]
+    assert states[-3:] == [State.ANALYSING, State.SAVED, State.IDLE]
+    assert outcome.errors == [] and {r["status"] for r in outcome.recordings} == {"complete"}
+    assert outcome.analysis is not None and outcome.analysis["summary"]["reps"] == 3
+
+
+def test_a_later_day_never_reuses_an_earlier_calibration(db, tmp_path) -> None:  # noqa: ANN001
+    from ui.demo import _store_scenario
+
+    _, factory = db
+    with unit_of_work(factory) as s:
+        patient = create_patient(s, SYSTEM, "CAL-9", "Cal", "Cy", dt.date(1980, 1, 1))
+        first = start_trial(s, SYSTEM, patient, "cook_hip_lift", "left", when=NOW)
+        later = start_trial(s, SYSTEM, patient, "cook_hip_lift", "left", when=NOW + dt.timedelta(days=7))
+        first_id, later_id = first.id, later.id
+    _store_scenario(factory, first_id, seed=3, profile="healthy", side="left", calibrate=SYSTEM)
+    _store_scenario(factory, later_id, seed=4, profile="healthy", side="left")
+    with unit_of_work(factory) as s:
+        day1 = analyze_stored_trial(s, s.get(Trial, first_id), MAINS_50)
+        day8 = analyze_stored_trial(s, s.get(Trial, later_id), MAINS_50)
+    assert day1["amplitude_units"] == "%MVC" and day1["calibration"]["muscles"]
+    assert day8["amplitude_units"] == "uV" and day8["calibration"] is None
+    assert any("not reused" in n and str(NOW.date()) in n for n in day8["notes"])
+
+
+def test_each_device_keeps_its_default_map_audited(db) -> None:  # noqa: ANN001
+    _, factory = db
+    cmap = ChannelMap.parse("ch1=glute_max_left,ch2=unused,ch3=hamstrings_left")
+    with unit_of_work(factory) as s:
+        assert not default_map(s, SYSTEM, "OpenBCI Cyton", "0x3E")
+        save_default_map(s, SYSTEM, "OpenBCI Cyton", "0x3E", cmap)
+    with unit_of_work(factory) as s:
+        assert default_map(s, SYSTEM, "OpenBCI Cyton", "0x3E") == cmap
+        assert not default_map(s, SYSTEM, "OpenBCI Cyton", "0x99")
+        events = s.scalars(select(AuditEvent).where(AuditEvent.entity == "device_channel_map")).all()
+        assert len(events) == 1 and "ch1=glute_max_left" in events[0].detail
+
+
+def test_channel_maps_name_muscles_and_refuse_clashes() -> None:
+    cmap = ChannelMap.parse(" ch1=glute_max_left , ch2=unused,ch3=hamstrings_left")
+    assert cmap.labels(["ch1", "ch2", "ch3", "ch4"]) == ["glute_max_left", "ch2", "hamstrings_left", "ch4"]
+    assert cmap.muscles() == ["glute_max_left", "hamstrings_left"]
+    assert ChannelMap.parse(cmap.spec()) == cmap
+    for spec, words in (("ch1=glute_max_left,ch1=glute_max_right", "mapped twice"),
+                        ("ch1=hamstrings_right,ch2=hamstrings_right", "given to two channels"),
+                        ("ch1", "not CHANNEL=MUSCLE"), ("=glute_max_left", "empty")):
+        with pytest.raises(ChannelMapError, match=words):
+            ChannelMap.parse(spec)
+    with pytest.raises(ChannelMapError, match="ch9"):
+        ChannelMap.parse("ch9=glute_max_left").labels(["ch1"])
+    with pytest.raises(ChannelMapError, match="glute_max_left"):
+        ChannelMap.parse("ch1=glute_max_left").labels(["ch1", "glute_max_left"])
+
+
+def test_calibration_below_rest_is_refused_by_the_records_too(db) -> None:  # noqa: ANN001
+    from clinic.records.patients import ValidationError
+
+    _, factory = db
+    with unit_of_work(factory) as s:
+        patient = create_patient(s, SYSTEM, "CAL-8", "Cal", "Cy", dt.date(1980, 1, 1))
+        visit = start_trial(s, SYSTEM, patient, "cook_hip_lift", "left", when=NOW).session
+        with pytest.raises(ValidationError, match="above the resting baseline"):
+            add_calibration(s, SYSTEM, visit, "glute_max_left", 5.0, 4.0)
