@@ -64,6 +64,9 @@ if [ -z "$VENV" ]; then
   KEY="$( { "$PYTHON" -c 'import sys; print(sys.version)'; echo "$REQS"; } | sha256sum | cut -c1-16)"
   VENV="${XDG_CACHE_HOME:-$HOME/.cache}/glutelab-build/venv-$KEY"
 fi
+mkdir -p "$(dirname "$VENV")"
+exec 9>"$VENV.lock"
+flock 9  # two builds at once (parallel CI runs) must not make the same venv together
 if [ ! -f "$VENV/.complete" ]; then
   say "making the build venv $VENV"
   rm -rf "$VENV"
@@ -74,6 +77,7 @@ if [ ! -f "$VENV/.complete" ]; then
 else
   say "reusing the build venv $VENV"
 fi
+flock -u 9
 
 # --- the bundle
 start=$(date +%s.%N)
@@ -84,7 +88,7 @@ say "PyInstaller -> $DIST/glutelab"
 build_s=$("$PYTHON" -c "import sys; print(round($(date +%s.%N) - $start, 1))")
 BUNDLE="$DIST/glutelab/glutelab"
 [ -x "$BUNDLE" ] || { say "no $BUNDLE after the build"; exit 1; }
-size_mb=$(du -sm "$DIST/glutelab" | cut -f1)
+size_mb=$(du -sm --apparent-size "$DIST/glutelab" | cut -f1)
 say "built in ${build_s} s, ${size_mb} MB unpacked"
 
 if [ "$CHECKS" = 0 ]; then
