@@ -24,11 +24,14 @@ function Say($msg) { Write-Host "# build: $msg" }
 function Check($what) { if ($LASTEXITCODE -ne 0) { throw "$what failed (exit $LASTEXITCODE)" } }
 
 # --- the build venv: runtime dependencies + PyInstaller, nothing else
-$reqs = & $Python @PythonArgs -c @"
+# (a script file, not -c: Windows PowerShell 5 mangles quotes in arguments to native programs)
+$reader = Join-Path ([System.IO.Path]::GetTempPath()) "glutelab-build-requirements.py"
+Set-Content -Path $reader -Encoding ASCII -Value @"
 import sys, tomllib
 project = tomllib.load(open(sys.argv[1], 'rb'))['project']
 print('\n'.join(project['dependencies'] + project['optional-dependencies']['postgres']))
-"@ (Join-Path $Root "pyproject.toml")
+"@
+$reqs = & $Python @PythonArgs $reader (Join-Path $Root "pyproject.toml")
 Check "reading pyproject.toml"
 $reqs = @($reqs) + $PyInstallerReq
 if (-not $Venv) {
@@ -44,7 +47,7 @@ if (-not (Test-Path (Join-Path $Venv ".complete"))) {
     if (Test-Path $Venv) { Remove-Item -Recurse -Force $Venv }
     & $Python @PythonArgs -m venv $Venv; Check "venv"
     $reqFile = Join-Path $Venv "requirements.txt"
-    Set-Content -Path $reqFile -Value $reqs -Encoding UTF8
+    Set-Content -Path $reqFile -Value $reqs -Encoding ASCII
     & $VenvPython -m pip install -q --disable-pip-version-check -r $reqFile; Check "pip install"
     New-Item -ItemType File (Join-Path $Venv ".complete") | Out-Null
 } else {
@@ -78,7 +81,7 @@ if (-not $NoChecks) {
 $iscc = Get-Command iscc.exe -ErrorAction SilentlyContinue
 $isccPath = if ($iscc) { $iscc.Source } else { "${env:ProgramFiles(x86)}\Inno Setup 6\ISCC.exe" }
 if (Test-Path $isccPath) {
-    $version = & $VenvPython -c "import sys; sys.path.insert(0, r'$Root'); from clinic.identity import __version__; print(__version__)"
+    $version = (Select-String -Path (Join-Path $Root "clinic\identity.py") -Pattern '^__version__ = "(.+)"').Matches[0].Groups[1].Value
     & $isccPath "/DAppVersion=$version" (Join-Path $Root "installer\glutelab.iss"); Check "Inno Setup"
 } else {
     Say "Inno Setup (iscc.exe) not found: the bundle is built, the setup.exe is not"
