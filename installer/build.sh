@@ -32,9 +32,11 @@ say() { echo "# build: $*" >&2; }
 
 # --- X11 libraries: Qt's xcb platform plugin links them; PyInstaller bundles them from this host, and
 #     without them the bundle runs offscreen but aborts under a real X server ("Library not found").
+#     Xvfb too, so the bundle's self-test also runs on a real (virtual) X server.
 XCB_PACKAGES="libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0
   libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1 libxcb-cursor0 libxkbcommon-x11-0 libxkbcommon0 libegl1 libgl1
-  libfontconfig1 libdbus-1-3"
+  libfontconfig1 libdbus-1-3
+  xvfb xauth"  # the last two: to run the bundle's self-test under a real X server (xvfb-run)
 if command -v dpkg-query >/dev/null; then
   missing=""
   for pkg in $XCB_PACKAGES; do
