@@ -8,7 +8,9 @@ Offscreen unless ``QT_QPA_PLATFORM`` says otherwise (e.g. ``xcb`` under xvfb-run
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,13 +28,31 @@ class WindowStepError(RuntimeError):
         self.step = step
 
 
-def _step(name: str, action: Callable[[], str]) -> str:
-    try:
-        return action()
-    except WindowStepError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any failure is the step's result, named
-        raise WindowStepError(name, f"{type(exc).__name__}: {exc}") from exc
+class StepLog:
+    """The steps done so far and the one running, so that any failure, even Qt aborting the process, names it."""
+
+    def __init__(self, done: list[str]) -> None:
+        self.done = done
+        self.running = ""
+
+    def run(self, name: str, action: Callable[[], str]) -> None:
+        self.running = name
+        try:
+            self.done.append(action())
+        except WindowStepError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure is the step's result, named
+            raise WindowStepError(name, f"{type(exc).__name__}: {exc}") from exc
+
+    def qt_message(self, kind, context, message: str) -> None:  # noqa: ANN001 - a Qt message handler
+        """Qt aborts on a fatal error (e.g. no platform plugin loads): print the self-test's result line naming
+        the step first. Other messages go to stderr as usual."""
+        from PySide6 import QtCore
+
+        if kind == QtCore.QtMsgType.QtFatalMsg:
+            error = f"window step '{self.running}' failed: Qt: {message}"
+            print(json.dumps({"ok": False, "error": error, "steps": self.done}), flush=True)
+        print(message, file=sys.stderr, flush=True)
 
 
 def distinct_colours(image, limit: int = 64) -> int:  # noqa: ANN001 - a QImage
@@ -63,56 +83,69 @@ def run_window_steps(factory: sessionmaker[Session], actor: Actor, out_dir: Path
     the patient page, a live plot and a print preview of the patient page into ``out_dir``; append one line
     per step done to ``steps`` (so a failure report shows how far it got)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6 import QtCore, QtGui, QtWidgets
+    log = StepLog(steps)
+    log.running = "load the window modules"
+    try:
+        from PySide6 import QtCore, QtWidgets
 
+        from ui.main_window import MainWindow
+    except ImportError as exc:  # a bundle missing a module or a library
+        raise WindowStepError(log.running, str(exc)) from exc
+
+    log.running = "start Qt"
+    previous_handler = QtCore.qInstallMessageHandler(log.qt_message)
+    try:
+        app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["glutelab-selftest"])
+        window = None
+
+        def open_window() -> str:
+            nonlocal window
+            window = MainWindow(factory, lambda u, p: sign_in(factory, u, p), [], idle_lock_minutes=0)
+            window.resize(1280, 800)
+            window.show()
+            app.processEvents()
+            return f"main window opened ({app.platformName()} platform, Qt {QtCore.qVersion()})"
+
+        try:
+            log.run("open the main window", open_window)
+            log.run("patient page", lambda: _render_patient_page(window, actor, out_dir, app))
+            log.run("live plot", lambda: _render_live_plot(out_dir))
+            log.run("print preview", lambda: _render_print_preview(window.patients, out_dir, app))
+        finally:
+            if window is not None:
+                window.live.stop()
+                window.close()
+                window.deleteLater()
+            app.processEvents()
+    finally:
+        QtCore.qInstallMessageHandler(previous_handler)
+
+
+def _render_patient_page(window, actor: Actor, out_dir: Path, app) -> str:  # noqa: ANN001
+    """Signed in, the Patients tab with the self-test's patient selected and its analysed week shown."""
+    window.on_signed_in(actor)
+    window.tabs.setCurrentWidget(window.patients)
+    window.patients.refresh()
+    if window.patients.table.rowCount() < 1:
+        raise WindowStepError("patient page", "the patient list is empty")
+    window.patients.select_row(0)
+    app.processEvents()
+    if window.patients.progress.rowCount() < 1:
+        raise WindowStepError("patient page", "the analysed session is not in the weekly progress")
+    return _save_painted(window.grab().toImage(), out_dir / "patient-page.png", "patient page")
+
+
+def _render_live_plot(out_dir: Path) -> str:
+    """pyqtgraph painting for real (it imports QtOpenGL; a bundle without it fails here, not at a clinic)."""
     from devices.ring import SampleRing
     from ui.live_plot import LivePlot
-    from ui.main_window import MainWindow
 
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["glutelab-selftest"])
-    platform = QtGui.QGuiApplication.platformName()
-
-    def open_window() -> MainWindow:
-        window = MainWindow(factory, lambda u, p: sign_in(factory, u, p), [], idle_lock_minutes=0)
-        window.resize(1280, 800)
-        window.show()
-        app.processEvents()
-        return window
-
-    window = _step("open the main window", open_window)
-    try:
-        steps.append(f"main window opened ({platform} platform, Qt {QtCore.qVersion()})")
-
-        def show_patient() -> str:
-            window.on_signed_in(actor)
-            window.tabs.setCurrentWidget(window.patients)
-            window.patients.refresh()
-            if window.patients.table.rowCount() < 1:
-                raise WindowStepError("patient page", "the patient list is empty")
-            window.patients.select_row(0)
-            app.processEvents()
-            if window.patients.progress.rowCount() < 1:
-                raise WindowStepError("patient page", "the analysed session is not in the weekly progress")
-            return _save_painted(window.grab().toImage(), out_dir / "patient-page.png", "patient page")
-
-        steps.append(_step("patient page", show_patient))
-        steps.append(_step("live plot", lambda: _render_live_plot(LivePlot, SampleRing, out_dir)))
-        steps.append(_step("print preview", lambda: _render_print_preview(window.patients, out_dir, app)))
-    finally:
-        window.live.stop()
-        window.close()
-        window.deleteLater()
-        app.processEvents()
-
-
-def _render_live_plot(live_plot_cls, ring_cls, out_dir: Path) -> str:  # noqa: ANN001
-    """pyqtgraph painting for real (it imports QtOpenGL; a bundle without it fails here, not at a clinic)."""
     rate, channels = 1000.0, 3
-    ring = ring_cls(int(rate * 12), channels)
+    ring = SampleRing(int(rate * 12), channels)
     t = np.arange(int(rate * 10)) / rate
     ring.write(np.stack([np.sin(2 * np.pi * (0.5 + c) * t) * 50 for c in range(channels)], axis=1)
                .astype(np.float32))
-    plot = live_plot_cls(ring, rate, [f"ch{c}" for c in range(channels)], "uV", window_s=10.0)
+    plot = LivePlot(ring, rate, [f"ch{c}" for c in range(channels)], "uV", window_s=10.0)
     plot.resize(800, 400)
     plot.show()
     try:
@@ -126,16 +159,15 @@ def _render_live_plot(live_plot_cls, ring_cls, out_dir: Path) -> str:  # noqa: A
 
 
 def _render_print_preview(page, out_dir: Path, app) -> str:  # noqa: ANN001
-    """The patient page through QPrinter into a QPrintPreviewWidget, as File > Print would lay it out."""
+    """``page`` through QPrinter into a QPrintPreviewWidget, as printing would lay it out on A4."""
     from PySide6 import QtCore, QtGui, QtPrintSupport
 
-    gui, print_support = QtGui, QtPrintSupport
-    printer = print_support.QPrinter(print_support.QPrinter.PrinterMode.ScreenResolution)
-    printer.setPageSize(gui.QPageSize(gui.QPageSize.PageSizeId.A4))
+    printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.PrinterMode.ScreenResolution)
+    printer.setPageSize(QtGui.QPageSize(QtGui.QPageSize.PageSizeId.A4))
     painted: list[str] = []  # "ok", or why painting failed (an exception in a Qt slot would only be printed)
 
     def paint(target) -> None:  # noqa: ANN001 - the preview's QPrinter
-        painter = gui.QPainter(target)
+        painter = QtGui.QPainter(target)
         try:
             area = painter.viewport()
             scale = min(area.width() / max(1, page.width()), area.height() / max(1, page.height()))
@@ -147,7 +179,7 @@ def _render_print_preview(page, out_dir: Path, app) -> str:  # noqa: ANN001
         finally:
             painter.end()
 
-    preview = print_support.QPrintPreviewWidget(printer)
+    preview = QtPrintSupport.QPrintPreviewWidget(printer)
     preview.paintRequested.connect(paint)
     preview.resize(700, 900)
     preview.show()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -50,3 +54,15 @@ def test_print_preview_lays_out_and_paints_a_page(qtbot, tmp_path) -> None:  # n
     assert line.startswith("print preview: ")
     image = QtGui.QImage(str(tmp_path / "print-preview.png"))
     assert not image.isNull() and image.width() > 100
+
+
+def test_qt_aborting_still_prints_a_result_naming_the_step(tmp_path) -> None:  # noqa: ANN001
+    code = ("import sys; from pathlib import Path; from ui.selftest_window import run_window_steps\n"
+            "run_window_steps(None, None, Path(sys.argv[1]), ['earlier step'])\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, QT_QPA_PLATFORM="no-such-platform"))
+    assert proc.returncode != 0
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["ok"] is False and result["steps"] == ["earlier step"]
+    assert result["error"].startswith("window step 'start Qt' failed: Qt: ")
+    assert "no-such-platform" in result["error"] + proc.stderr
