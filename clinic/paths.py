@@ -8,7 +8,7 @@ from pathlib import Path
 
 import platformdirs
 
-APP_NAME = "GluteLab"
+from clinic.identity import APP_NAME
 
 
 @dataclass(frozen=True)

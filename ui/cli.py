@@ -11,6 +11,7 @@ import importlib
 import logging
 import sys
 
+from clinic.identity import APP_NAME, __version__
 from ui.context import UserError
 
 log = logging.getLogger("glutelab")
@@ -27,7 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="simulated EMG amplifier and force plate, throwaway demo database")
     parser.add_argument("--quit-after", type=float, metavar="SECONDS",
-                        help="close the window after SECONDS (exit 0 only if frames were drawn)")
+                        help="close the window after SECONDS (exit 0 only if frames were drawn); 0: as soon as "
+                             "the first screen is painted. Prints when that was (wall clock)")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     add_storage_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:

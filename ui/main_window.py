@@ -14,6 +14,7 @@ from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.live import LiveEnvelope
 from devices.device import Device
 from devices.errors import DeviceError
+from ui.about import add_help_menu
 from ui.devices_page import DevicesPage
 from ui.live_plot import LivePlot
 from ui.patients_page import PatientsPage
@@ -243,6 +244,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.lock_page.unlocked.connect(self.unlock)
         self.devices_page.connected.connect(self.set_devices)
         self.statusBar().showMessage("Not signed in")
+        self.about_action = add_help_menu(self, factory)
         self.idle_lock_enabled = idle_lock_minutes > 0  # 0 = never lock (a clinic setting)
         self.idle_timer = QtCore.QTimer(self, singleShot=True)
         self.idle_timer.setInterval(max(1, int(idle_lock_minutes * 60_000)))

@@ -31,12 +31,22 @@ def remember_ports(ws: Workstation, connected: list[Device]) -> None:
         pass  # a read-only or damaged settings file only costs the convenience
 
 
+def _first_paint(stamp: float, quit_after: float, app) -> None:  # noqa: ANN001
+    """``--quit-after``: say when the first screen was painted (0: and quit right away)."""
+    print(f"first screen painted at {stamp:.3f}", flush=True)
+    if quit_after == 0:
+        app.quit()
+
+
 def run_window(args: argparse.Namespace) -> int:
     from PySide6 import QtCore, QtWidgets
 
+    from ui.app_icon import app_icon
+    from ui.first_paint import FirstPaint
     from ui.main_window import MainWindow
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setWindowIcon(app_icon())
     demo_dir = None
     rigs: list[SimulatedRig] = []  # simulated devices this window started (the demo's, or set-up's choice)
     devices: list[Device] = []
@@ -95,6 +105,8 @@ def run_window(args: argparse.Namespace) -> int:
             dev.start()
         if args.demo:
             window.on_signed_in(sign_in("physio", "demo-physio-1"))
+        if args.quit_after is not None:
+            FirstPaint(window.stack.currentWidget(), lambda stamp: _first_paint(stamp, args.quit_after, app))
         window.show()
         if args.quit_after:
             QtCore.QTimer.singleShot(int(args.quit_after * 1000), app.quit)

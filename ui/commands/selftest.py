@@ -74,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
         if pdf.stat().st_size < 1000 or not pdf.read_bytes().startswith(b"%PDF"):
             raise RuntimeError(f"{pdf} is not a valid PDF")
         steps.append(f"report written to {pdf}")
+        from ui.selftest_window import run_window_steps  # main window, patient page, live plot, print preview
+
+        run_window_steps(ws.factory, actor, root / "window", steps)
         ws.close()
         ok = True
         print(json.dumps({"ok": True, "pdf": str(pdf), "recording_ids": ids, "steps": steps}))
