@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.records.security import Actor, sign_in
+from clinic.signals.conditioning import ConditioningSettings
 
 MIN_COLOURS = 4  # a painted screen has text, borders and a background; a blank or black one has 1-2 colours
 
@@ -78,7 +79,8 @@ def _save_painted(image, path: Path, step: str) -> str:  # noqa: ANN001 - a QIma
     return f"{step}: {image.width()} x {image.height()} image ({colours} colours sampled) at {path}"
 
 
-def run_window_steps(factory: sessionmaker[Session], actor: Actor, out_dir: Path, steps: list[str]) -> None:
+def run_window_steps(factory: sessionmaker[Session], actor: Actor, out_dir: Path, steps: list[str],
+                     conditioning: ConditioningSettings) -> None:
     """Open the main window signed in as ``actor`` (sign-in itself is covered by the window's tests), render
     the patient page, a live plot and a print preview of the patient page into ``out_dir``; append one line
     per step done to ``steps`` (so a failure report shows how far it got)."""
@@ -100,7 +102,8 @@ def run_window_steps(factory: sessionmaker[Session], actor: Actor, out_dir: Path
 
         def open_window() -> str:
             nonlocal window
-            window = MainWindow(factory, lambda u, p: sign_in(factory, u, p), [], idle_lock_minutes=0)
+            window = MainWindow(factory, lambda u, p: sign_in(factory, u, p), [], idle_lock_minutes=0,
+                                conditioning=conditioning)
             window.resize(1280, 800)
             window.show()
             app.processEvents()

@@ -15,6 +15,7 @@ from clinic.records import db as records_db
 from clinic.records.db import unit_of_work
 from clinic.records.patients import create_patient
 from clinic.records.security import SYSTEM, Actor, create_user
+from clinic.signals.conditioning import ConditioningSettings
 from ui.selftest_window import WindowStepError, _render_print_preview, _save_painted, run_window_steps
 
 
@@ -28,7 +29,7 @@ def test_a_patient_without_analysed_sessions_fails_the_patient_page_step(qtbot, 
         create_patient(s, SYSTEM, "W-1", "Window", "Wendy", dt.date(1980, 1, 1))
     steps: list[str] = []
     with pytest.raises(WindowStepError) as failed:
-        run_window_steps(factory, actor, tmp_path / "window", steps)
+        run_window_steps(factory, actor, tmp_path / "window", steps, ConditioningSettings(mains_hz=50.0))
     assert failed.value.step == "patient page"
     assert "window step 'patient page' failed: " in str(failed.value)
     assert steps and steps[0].startswith("main window opened")  # how far it got
@@ -58,7 +59,7 @@ def test_print_preview_lays_out_and_paints_a_page(qtbot, tmp_path) -> None:  # n
 
 def test_qt_aborting_still_prints_a_result_naming_the_step(tmp_path) -> None:  # noqa: ANN001
     code = ("import sys; from pathlib import Path; from ui.selftest_window import run_window_steps\n"
-            "run_window_steps(None, None, Path(sys.argv[1]), ['earlier step'])\n")
+            "run_window_steps(None, None, Path(sys.argv[1]), ['earlier step'], None)\n")
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120,
                           env=dict(os.environ, QT_QPA_PLATFORM="no-such-platform"))
     assert proc.returncode != 0

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         steps.append(f"report written to {pdf}")
         from ui.selftest_window import run_window_steps  # main window, patient page, live plot, print preview
 
-        run_window_steps(ws.factory, actor, root / "window", steps)
+        run_window_steps(ws.factory, actor, root / "window", steps, ws.settings.conditioning)
         ws.close()
         ok = True
         print(json.dumps({"ok": True, "pdf": str(pdf), "recording_ids": ids, "steps": steps}))
