@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from clinic.records.db import unit_of_work
     from clinic.records.models import Trial
     from clinic.records.patients import create_patient, start_trial
-    from clinic.records.security import SYSTEM, Actor, create_user
+    from clinic.records.security import SYSTEM, Actor, create_first_admin
     from clinic.session_report import build_session_report
     from clinic.trial_results import analyze_and_store
     from devices.device import Device
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         ws = Workstation.open(str(root), f"sqlite:///{root / 'selftest.sqlite3'}")
         steps.append(f"database ready at {ws.url}")
         with unit_of_work(ws.factory) as s:
-            user = create_user(s, "selftest", "selftest-password", "physiotherapist")
+            user = create_first_admin(s, "selftest", "selftest-password")  # a fresh database: its first user
             actor = Actor(user.id, user.username, user.role)
             patient = create_patient(s, SYSTEM, "SELFTEST-1", "Selftest", "Pat", dt.date(1980, 1, 1))
             trial_id = start_trial(s, actor, patient, "cook_hip_lift", "left", reps=3).id

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from clinic.records import db as records_db
 from clinic.records.db import unit_of_work
-from clinic.records.models import AuditEvent, Patient
+from clinic.records.models import AuditEvent, Patient, User
 from clinic.records.patients import create_patient, start_trial
-from clinic.records.security import SYSTEM, create_user
+from clinic.records.security import SYSTEM, Actor, create_user
 from clinic.records.store import RecordingWriter
 from devices.types import SampleBlock
 from ui.cli import main
@@ -101,7 +101,8 @@ def test_restore_refuses_foreign_or_damaged_files(data_dir, tmp_path, capsys):
 def test_backup_needs_an_administrator(data_dir, capsys, tmp_path):
     engine, factory = _factory(data_dir)
     with unit_of_work(factory) as s:
-        create_user(s, "physio", PW, "physiotherapist")
+        admin = Actor.of(s.scalars(select(User).where(User.username == "admin")).one())
+        create_user(s, "physio", PW, "physiotherapist", by=admin)
     engine.dispose()
     assert main(["db", "backup", str(tmp_path / "b.sqlite3"), "--user", "physio", "--data-dir", str(data_dir)]) == 2
     assert "may not backup" in capsys.readouterr().err
