@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from clinic import settings
 from clinic.records.db import unit_of_work
 from clinic.records.models import User
-from clinic.records.security import Actor, create_first_admin
+from clinic.records.security import Actor
 from clinic.records.security import sign_in as audited_sign_in
 from devices.device import Device
 from devices.simulator.rig import SimulatedRig

@@ -11,10 +11,10 @@ import sys
 from sqlalchemy import exc as sa_exc
 
 from clinic.records import db
+from clinic.records.audit import AuditKeyError, audit_key, record_event, verify_chain
 from clinic.records.backup import BackupError, backup, restore
 from clinic.records.models import ROLES
 from clinic.records.recovery import recover_interrupted
-from clinic.records.audit import AuditKeyError, audit_key, record_event, verify_chain
 from clinic.records.security import AuthError, create_first_admin, create_user, unlock_user
 from ui.commands._common import subparser
 from ui.context import UserError, Workstation
