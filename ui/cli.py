@@ -11,6 +11,7 @@ import importlib
 import logging
 import sys
 
+from clinic.paths import private_files
 from ui.context import UserError
 
 log = logging.getLogger("glutelab")
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("data_dir", "database_url"):
         if not hasattr(args, name):
             setattr(args, name, None)
+    private_files()
     try:
         if args.command is None:
             from ui.window_app import run_window

@@ -63,13 +63,14 @@ def _count_patients(d) -> int:  # noqa: ANN001
 def test_backup_and_restore_round_trip(data_dir, tmp_path, capsys):
     _add_patient(data_dir, "B1")
     backup = tmp_path / "backups" / "clinic.sqlite3"
+    backup.parent.mkdir()
     assert main(["db", "backup", str(backup), "--user", "admin", "--data-dir", str(data_dir)]) == 0
     _add_patient(data_dir, "B2")
     assert _count_patients(data_dir) == 2
     assert main(["db", "restore", str(backup), "--user", "admin", "--data-dir", str(data_dir)]) == 0
     assert "previous database kept" in capsys.readouterr().out
     assert _count_patients(data_dir) == 1
-    assert (data_dir / "glutelab.before-restore.sqlite3").exists()
+    assert len(list(data_dir.glob("glutelab.before-restore-*.sqlite3"))) == 1
     engine, factory = _factory(data_dir)
     with unit_of_work(factory) as s:
         assert "restore" in s.scalars(select(AuditEvent.action)).all()
@@ -113,11 +114,11 @@ def test_export_command_writes_files_and_fhir(data_dir, tmp_path, capsys):
     out = tmp_path / "out"
     capsys.readouterr()
     for fmt, suffix in (("csv", ".csv"), ("edf", ".edf"), ("c3d", ".c3d")):
-        assert main(["export", "--session", str(sid), "--format", fmt, "--user", "admin", "--out-dir", str(out),
+        assert main(["export", "--session", str(sid), "--format", fmt, "--user", "admin", "--out-dir", str(out), "--reason", "audit sample",
                      "--data-dir", str(data_dir)]) == 0
         files = json.loads(capsys.readouterr().out)["files"]
         assert len(files) == 1 and files[0].endswith(suffix)
-    assert main(["export", "--patient", "X1", "--format", "fhir", "--user", "admin", "--out-dir", str(out),
+    assert main(["export", "--patient", "X1", "--format", "fhir", "--user", "admin", "--out-dir", str(out), "--reason", "audit sample",
                  "--data-dir", str(data_dir)]) == 0
     (fhir,) = json.loads(capsys.readouterr().out)["files"]
     assert json.loads(Path(fhir).read_text())["resourceType"] == "Bundle"
