@@ -114,11 +114,13 @@ def test_export_command_writes_files_and_fhir(data_dir, tmp_path, capsys):
     out = tmp_path / "out"
     capsys.readouterr()
     for fmt, suffix in (("csv", ".csv"), ("edf", ".edf"), ("c3d", ".c3d")):
-        assert main(["export", "--session", str(sid), "--format", fmt, "--user", "admin", "--out-dir", str(out), "--reason", "audit sample",
+        assert main(["export", "--session", str(sid), "--format", fmt, "--user", "admin", "--out-dir", str(out),
+                     "--reason", "audit sample",
                      "--data-dir", str(data_dir)]) == 0
         files = json.loads(capsys.readouterr().out)["files"]
         assert len(files) == 1 and files[0].endswith(suffix)
-    assert main(["export", "--patient", "X1", "--format", "fhir", "--user", "admin", "--out-dir", str(out), "--reason", "audit sample",
+    assert main(["export", "--patient", "X1", "--format", "fhir", "--user", "admin", "--out-dir", str(out),
+                     "--reason", "audit sample",
                  "--data-dir", str(data_dir)]) == 0
     (fhir,) = json.loads(capsys.readouterr().out)["files"]
     assert json.loads(Path(fhir).read_text())["resourceType"] == "Bundle"
