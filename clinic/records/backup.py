@@ -20,7 +20,7 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session as OrmSession
 
 from clinic.records import db
@@ -100,20 +100,25 @@ def backup(engine: Engine, dest: str | Path, actor: Actor) -> Path:
     return dest
 
 
-def restore(engine: Engine, src: str | Path, actor: Actor) -> Path | None:
+def restore(engine: Engine, src: str | Path, actor: Actor) -> Path:
     """Replace the database with the backup (administrators only; audited in the restored database);
-    returns where the previous SQLite database was kept."""
+    returns where the previous database was kept: a new timestamped copy beside the SQLite database, or a
+    pg_dump beside the backup file, so a second restore never overwrites the first one's safety copy."""
     actor.require("backup")
     kept = _restore(engine, src)
     _audit(engine, actor, "restore", str(src))
     return kept
 
 
-def _restore(engine: Engine, src: str | Path) -> Path | None:
+def _restore(engine: Engine, src: str | Path) -> Path:
     if engine.dialect.name != "sqlite":
-        _pg_restore(engine, Path(src))
+        src = Path(src)
+        _pg_check(src)
+        kept = db.timestamped(src.resolve().parent / f"{engine.url.database}.pgdump", "before-restore")
+        _pg_dump(engine, kept)
+        _pg_restore(engine, src)
         db.upgrade(engine)
-        return None
+        return kept
     check_sqlite_backup(src)
     live = Path(engine.url.database or "")
     kept = db.timestamped(live, "before-restore")
@@ -133,7 +138,8 @@ def _libpq(engine: Engine) -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if url.password is not None:
         env["PGPASSWORD"] = str(url.password)
-    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
+    bare = URL.create("postgresql", url.username, None, url.host, url.port, url.database, url.query)
+    return bare.render_as_string(hide_password=False), env
 
 
 def _tool(name: str) -> str:
@@ -160,12 +166,15 @@ def _pg_dump(engine: Engine, dest: Path) -> Path:
     return dest
 
 
-def _pg_restore(engine: Engine, src: Path) -> None:
+def _pg_check(src: Path) -> None:
     if not src.is_file():
         raise BackupError(f"no backup file at {src}")
     listing = subprocess.run([_tool("pg_restore"), "--list", str(src)], capture_output=True, text=True)
     if listing.returncode != 0 or "alembic_version" not in listing.stdout:
         raise BackupError(f"{src} is not a GluteLab pg_dump backup (custom format with our tables)")
+
+
+def _pg_restore(engine: Engine, src: Path) -> None:
     engine.dispose()
     url, env = _libpq(engine)
     run = subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",

@@ -159,12 +159,16 @@ def prepare(engine: Engine) -> None:
             "An administrator must run `glutelab db upgrade` (after a backup) before workstations start.")
 
 
-def _sqlite_backup_api(src_path: str | Path, dst_path: str | Path) -> None:
-    """Page-by-page copy through sqlite3's backup API: consistent while others write, safe with WAL."""
+def _sqlite_backup_api(src_path: str | Path, dst_path: str | Path, standalone: bool = False) -> None:
+    """Page-by-page copy through sqlite3's backup API: consistent while others write, safe with WAL.
+    ``standalone``: the copy is a single file (rollback journal), so opening it never leaves -wal/-shm
+    files beside a backup."""
     src = sqlite3.connect(str(src_path))
     dst = sqlite3.connect(str(dst_path))
     try:
         src.backup(dst)
+        if standalone:
+            dst.execute("PRAGMA journal_mode=DELETE")
     finally:
         dst.close()
         src.close()
@@ -179,7 +183,7 @@ def copy_sqlite(src_path: str | Path, dst_path: str | Path) -> None:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        _sqlite_backup_api(src_path, tmp)
+        _sqlite_backup_api(src_path, tmp, standalone=True)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, dst)

@@ -101,6 +101,8 @@ def create_user(s: Session, username: str, password: str, role: str, display_nam
                 by: Actor) -> User:
     """A new user, created by a signed-in administrator (``create_first_admin`` makes the first one)."""
     by.require("admin")
+    if not by.user_id:
+        raise AuthError("users are created by a signed-in administrator, not by the system")
     return _add_user(s, username, password, role, display_name, by.username)
 
 

@@ -68,6 +68,10 @@ def _postgresql_upgrade() -> None:
                "RETURN NEW; END; $$ LANGUAGE plpgsql")
     op.execute("CREATE TRIGGER audit_events_insert_only_new BEFORE INSERT ON audit_events "
                "FOR EACH ROW EXECUTE FUNCTION audit_events_insert_only_new()")
+    # new rows must come after every existing one: a sequence left behind by rows inserted with explicit ids
+    # (a hand-made import) would otherwise make every new event look like an overwrite
+    op.execute("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), max(id)) FROM audit_events "
+               "HAVING max(id) IS NOT NULL")
 
 
 def upgrade() -> None:
