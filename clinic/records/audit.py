@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Row, func, select, text
+from sqlalchemy import Engine, Row, event, func, select, text
 from sqlalchemy.orm import Session
 
 from clinic.records.models import AuditEvent, utcnow
@@ -34,6 +34,7 @@ CHAIN_LOCK = 772202  # PostgreSQL advisory lock id that serialises writers of th
 # make the undeletable table grow by more than a bounded amount per event.
 LIMITS = {"username": 64, "action": 32, "entity": 32, "entity_id": 64, "detail": 2000, "workstation": 128}
 
+_PENDING = "glutelab_pending_audit"  # Session.info key: this transaction's events, chained at commit
 _keys: dict[Path, bytes] = {}
 _keys_lock = threading.Lock()
 
@@ -144,17 +145,38 @@ def _lock_chain(s: Session) -> None:
 
 def record_event(s: Session, username: str, action: str, entity: str, entity_id: object = "",
                  detail: str = "") -> None:
+    """Queue an audit event; it is chained and written when the transaction commits (``write_pending``)."""
+    audit_key(s.get_bind().engine)  # type: ignore[union-attr]  # a missing key fails here, before any work
+    fields = {"username": _clip("username", username), "action": _clip("action", action),
+              "entity": _clip("entity", entity), "entity_id": _clip("entity_id", entity_id),
+              "detail": _clip("detail", detail), "workstation": _clip("workstation", default_workstation())}
+    s.info.setdefault(_PENDING, []).append((utcnow(), fields))
+
+
+def write_pending(s: Session) -> None:
+    """Chain and insert this transaction's queued events. Runs just before every commit, after the
+    transaction's own row locks are taken, so the chain lock (held only to the end of the commit) never waits
+    in a cycle with them (a lock taken at the first event would deadlock two workstations, one editing after
+    reading and one reading after editing the same patient)."""
+    pending = s.info.pop(_PENDING, None)
+    if not pending:
+        return
     key = audit_key(s.get_bind().engine)  # type: ignore[union-attr]
     _lock_chain(s)
     head = s.execute(select(AuditEvent.chain_mac).order_by(AuditEvent.id.desc()).limit(1)).first()
     prev = head[0] if head is not None and head[0] is not None else _genesis(s, key)
-    fields = {"username": _clip("username", username), "action": _clip("action", action),
-              "entity": _clip("entity", entity), "entity_id": _clip("entity_id", entity_id),
-              "detail": _clip("detail", detail), "workstation": _clip("workstation", default_workstation())}
-    at = utcnow()
-    mac = _mac(key, prev, _canonical(at, **fields))
-    s.add(AuditEvent(at=at, chain_mac=mac, **fields))
-    s.flush()  # the next event of this transaction chains onto this one, in id order
+    for at, fields in pending:
+        prev = _mac(key, prev, _canonical(at, **fields))
+        s.add(AuditEvent(at=at, chain_mac=prev, **fields))
+    s.flush()
+
+
+def _drop_pending(s: Session, *_: object) -> None:
+    s.info.pop(_PENDING, None)
+
+
+event.listen(Session, "before_commit", write_pending)
+event.listen(Session, "after_rollback", _drop_pending)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from zxcvbn import zxcvbn
 
-from clinic.records.audit import record_event
+from clinic.records.audit import record_event, write_pending
 from clinic.records.models import ROLES, AuditEvent, User, utcnow
 
 _hasher = PasswordHasher()
@@ -148,6 +148,7 @@ def _dummy_verify(password: str) -> None:
 def failures_in_a_row(s: Session, username: str) -> tuple[int, dt.datetime | None]:
     """Failed sign-ins of this name since its last success or unlock, and when the last one was (both
     look-ups run on indexes of the audit trail)."""
+    write_pending(s)  # attempts earlier in this transaction count too
     last_sign_in = s.scalar(select(func.max(AuditEvent.id)).where(
         AuditEvent.username == username, AuditEvent.action == "sign_in")) or 0
     user_id = s.scalar(select(User.id).where(User.username == username))

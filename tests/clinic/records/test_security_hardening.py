@@ -512,3 +512,48 @@ def test_print_needs_a_treating_clinician_or_a_recorded_reason(db, staff, tmp_pa
     with unit_of_work(factory) as s:
         build_session_report(s, staff["lou"], session_id, tmp_path / "r.pdf", reason="second opinion")
     assert _actions(factory, username="lou")[-1] == "print"
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_chain_lock_never_deadlocks_with_row_locks(db, staff):
+    """One workstation reads then edits a patient while another edits then audits it: the chain lock is
+    taken at commit, so the second save is a clear conflict, never a deadlock."""
+    from clinic.records.editing import ConflictError, update_patient
+    from clinic.records.patients import find_patient_by_mrn
+
+    _, factory = db
+    with unit_of_work(factory) as s:
+        create_patient(s, staff["kim"], "DL1", "Dead", "Lock", dt.date(1980, 1, 1))
+    read_done, edited = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def reader_then_editor() -> None:
+        try:
+            with unit_of_work(factory) as s:
+                p = find_patient_by_mrn(s, staff["kim"], "DL1")  # audited read first
+                read_done.set()
+                edited.wait(30)
+                update_patient(s, staff["kim"], p, contact="from A")  # waits for B's row lock
+        except BaseException as exc:  # noqa: BLE001
+            outcome["a"] = exc
+
+    def editor() -> None:
+        read_done.wait(30)
+        with factory() as s, s.begin():
+            p = s.scalars(select(Patient).where(Patient.mrn == "DL1")).one()
+            update_patient(s, staff["lou"], p, contact="from B")  # row lock, then its audit at commit
+            edited.set()
+            import time
+
+            time.sleep(0.3)  # A is now blocked on this row
+        outcome["b"] = "saved"
+
+    threads = [threading.Thread(target=reader_then_editor), threading.Thread(target=editor)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert outcome["b"] == "saved"
+    assert isinstance(outcome.get("a"), ConflictError), outcome.get("a")
+    with factory() as s:
+        assert verify_chain(s, audit_key(s.get_bind())).first_bad_id is None
