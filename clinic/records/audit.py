@@ -128,10 +128,9 @@ def _genesis(s: Session, key: bytes, before_id: int | None = None) -> str:
     """Where the chain starts: an HMAC over every row written before the chain existed (revision 0003
     left them unchained), so those rows are sealed by the first chained row too."""
     digest = hashlib.sha256()
-    legacy = select(*_ROW).where(AuditEvent.chain_mac.is_(None)).order_by(AuditEvent.id)
-    if before_id is not None:
-        legacy = legacy.where(AuditEvent.id < before_id)
-    for row in s.execute(legacy).all():
+    for row in _rows_from(s, None):
+        if row[8] is not None or (before_id is not None and row[0] >= before_id):
+            break
         digest.update(_canonical(*row[1:8]) + b"\n")
     return _mac(key, "genesis", digest.hexdigest().encode("ascii"))
 
@@ -189,11 +188,13 @@ class ChainReport:
     head_mac: str = ""
 
 
-def _rows_from(s: Session, first: int, batch: int = 5000) -> Iterator[Row[Any]]:
-    """Rows in id order, a batch at a time (keyset paging: the trail may be millions of rows)."""
-    after = first - 1
+def _rows_from(s: Session, first: int | None, batch: int = 5000) -> Iterator[Row[Any]]:
+    """Rows in id order from ``first`` (None: the beginning), a batch at a time (keyset paging: the trail
+    may be millions of rows)."""
+    after = None if first is None else first - 1
     while True:
-        rows = s.execute(select(*_ROW).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(batch)).all()
+        page = select(*_ROW).order_by(AuditEvent.id).limit(batch)
+        rows = s.execute(page if after is None else page.where(AuditEvent.id > after)).all()
         yield from rows
         if len(rows) < batch:
             return

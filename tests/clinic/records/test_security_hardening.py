@@ -175,12 +175,15 @@ def test_unlock_user_command(db_url, tmp_path, monkeypatch, capsys):
     assert "kim (physiotherapist) may not admin" in capsys.readouterr().err  # signed in, then refused
 
 
-@pytest.mark.parametrize("weak", ["password", "password" + " " * 8, "        ", "Password123", "qwertyuiop1",
-                                  "1234567890", "kim-kim-kim-1", "x" * (security.PASSWORD_MAX + 1)])
-def test_weak_passwords_are_refused(db, staff, weak):
+WEAK = ("password", "password" + " " * 8, "        ", "Password123", "qwertyuiop1", "1234567890", "kim-kim-kim-1",
+        "x" * (security.PASSWORD_MAX + 1))
+
+
+def test_weak_passwords_are_refused(db, staff):
     _, factory = db
-    with unit_of_work(factory) as s, pytest.raises(WeakPassword):
-        create_user(s, "newbie", weak, "viewer", by=staff["admin"])
+    for weak in WEAK:
+        with unit_of_work(factory) as s, pytest.raises(WeakPassword):
+            create_user(s, "newbie", weak, "viewer", by=staff["admin"])
     with unit_of_work(factory) as s:
         create_user(s, "newbie", NEW_PW, "viewer", by=staff["admin"])
 
@@ -557,3 +560,11 @@ def test_chain_lock_never_deadlocks_with_row_locks(db, staff):
     assert isinstance(outcome.get("a"), ConflictError), outcome.get("a")
     with factory() as s:
         assert verify_chain(s, audit_key(s.get_bind())).first_bad_id is None
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_postgres_workstation_without_the_audit_key_says_so(db_url, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv(audit.KEY_ENV)
+    monkeypatch.setenv("GLUTELAB_PASSWORD", PW)
+    assert main(["export", "--session", "1", "--user", "admin", *_cli(db_url, tmp_path)]) == 2
+    assert "GLUTELAB_AUDIT_KEY" in capsys.readouterr().err
