@@ -434,7 +434,14 @@ def test_two_sqlite_restores_keep_two_safety_copies(tmp_path, monkeypatch, capsy
     assert main(["db", "restore", str(dump), "--user", "admin", *base]) == 0
     copies = sorted(data.glob("glutelab.before-restore-*.sqlite3"))
     assert len(copies) == 2
-    for path in (data / "glutelab.sqlite3", dump, *copies, data / "audit.key"):
+    engine = records_db.make_engine(f"sqlite:///{data / 'glutelab.sqlite3'}")
+    with unit_of_work(records_db.session_factory(engine)) as s:
+        create_patient(s, security.SYSTEM, "F1", "File", "Mode", dt.date(1980, 1, 1))
+    engine.dispose()
+    assert main(["export", "--patient", "F1", "--format", "fhir", "--reason", "mode check", "--user", "admin",
+                 *base]) == 0
+    (exported,) = (data / "exports").iterdir()
+    for path in (data / "glutelab.sqlite3", dump, *copies, data / "audit.key", exported):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     for folder in ("spool", "logs", "reports", "exports"):
         assert stat.S_IMODE((data / folder).stat().st_mode) == 0o700
