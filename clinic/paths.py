@@ -11,6 +11,22 @@ import platformdirs
 from clinic.identity import APP_NAME
 
 
+def private_folder(path: Path) -> None:
+    """0700 on a folder of ours (older versions made them 0755); the data dir root itself is only made 0700
+    when GluteLab creates it, since ``--data-dir`` may name a folder the clinic shares on purpose."""
+    try:
+        if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+            path.chmod(0o700)
+    except OSError:
+        pass
+
+
+def private_files() -> None:
+    """Files and folders this process creates are its user's alone (0600 / 0700): exports, reports, logs,
+    spool and backups hold health data, and the workstation may be shared with other local accounts."""
+    os.umask(0o077)
+
+
 @dataclass(frozen=True)
 class DataDir:
     root: Path
@@ -20,9 +36,10 @@ class DataDir:
         """``--data-dir`` wins, then ``GLUTELAB_DATA_DIR``, then the platform's user data dir."""
         chosen = explicit or os.environ.get("GLUTELAB_DATA_DIR") or platformdirs.user_data_dir(APP_NAME)
         root = Path(chosen).expanduser().resolve()
-        root.mkdir(parents=True, exist_ok=True)
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
         for sub in ("spool", "logs", "reports", "exports"):
-            (root / sub).mkdir(exist_ok=True)
+            (root / sub).mkdir(mode=0o700, exist_ok=True)
+            private_folder(root / sub)
         return cls(root)
 
     @property

@@ -15,6 +15,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The clinic's audit secret for PostgreSQL (SQLite keeps its key file in the data dir); a fixed test value.
+os.environ.setdefault("GLUTELAB_AUDIT_KEY", "5e" * 32)
 settings.register_profile("ci", deadline=None, max_examples=150, derandomize=True)
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
@@ -81,7 +83,7 @@ def main_window(qtbot, tmp_path):  # noqa: ANN001, ANN201
     from clinic.records import db as records_db
     from clinic.records.db import unit_of_work
     from clinic.records.patients import create_patient
-    from clinic.records.security import SYSTEM, create_user, sign_in
+    from clinic.records.security import SYSTEM, Actor, create_first_admin, create_user, sign_in
     from clinic.signals.conditioning import ConditioningSettings
     from ui.main_window import MainWindow
 
@@ -89,7 +91,8 @@ def main_window(qtbot, tmp_path):  # noqa: ANN001, ANN201
     records_db.upgrade(engine)
     factory = records_db.session_factory(engine)
     with unit_of_work(factory) as s:
-        create_user(s, "physio", "physio-pass-1", "physiotherapist")
+        admin = Actor.of(create_first_admin(s, "admin", "admin-pass-window-1"))
+        create_user(s, "physio", "physio-pass-1", "physiotherapist", by=admin)
         create_patient(s, SYSTEM, "W-1", "Window", "Wendy", dt.date(1980, 1, 1))
 
     window = MainWindow(factory, lambda u, p: sign_in(factory, u, p), [], idle_lock_minutes=10,

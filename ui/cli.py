@@ -12,6 +12,7 @@ import logging
 import sys
 
 from clinic.identity import APP_NAME, __version__
+from clinic.paths import private_files
 from ui.context import UserError
 
 log = logging.getLogger("glutelab")
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("data_dir", "database_url"):
         if not hasattr(args, name):
             setattr(args, name, None)
+    private_files()
     try:
         if args.command is None:
             from ui.window_app import run_window

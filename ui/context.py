@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from clinic import settings as settings_file
 from clinic.paths import DataDir
 from clinic.records import db
+from clinic.records.audit import AuditKeyError, audit_key
 from clinic.records.recovery import recover_interrupted
 from clinic.records.security import Actor, sign_in
 
@@ -46,6 +47,11 @@ class Workstation:
         except Exception as exc:  # noqa: BLE001 - a malformed URL or a driver that is not installed
             raise UserError(f"Cannot use the database URL: {exc}") from exc
         if migrate:
+            try:
+                audit_key(engine)  # PostgreSQL without the clinic's audit secret: say so now, not at sign-in
+            except AuditKeyError as exc:
+                engine.dispose()
+                raise UserError(str(exc)) from exc
             try:
                 db.prepare(engine)
             except db.SchemaMismatch as exc:

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from clinic.records.calibration import add_calibration
 from clinic.records.db import unit_of_work
 from clinic.records.models import Session as VisitSession
-from clinic.records.models import Trial
+from clinic.records.models import Trial, User
 from clinic.records.patients import create_episode, create_patient, create_session, create_trial
-from clinic.records.security import SYSTEM, Actor, create_user
+from clinic.records.security import SYSTEM, Actor, create_first_admin, create_user
 from clinic.records.store import RecordingWriter
 from clinic.signals.conditioning import ConditioningSettings
 from clinic.usecases.trial_analysis import analyze_and_store
@@ -55,8 +55,10 @@ def seed_demo(factory: sessionmaker[Session], conditioning: ConditioningSettings
               weeks: int = 4) -> list[tuple[str, str, str]]:
     """Create demo users and patients; returns (username, password, role) to print."""
     with unit_of_work(factory) as s:
-        users = [create_user(s, username, password, role, username.title())
-                 for username, password, role in DEMO_USERS]
+        (admin_name, admin_password, _), *others = DEMO_USERS
+        admin = Actor.of(create_first_admin(s, admin_name, admin_password, admin_name.title()))
+        users = [s.get(User, admin.user_id)] + [create_user(s, username, password, role, username.title(), by=admin)
+                                                for username, password, role in others]
         physio = next(Actor(u.id, u.username, u.role) for u in users if u.role == "physiotherapist")
     today = dt.datetime.now(dt.UTC).replace(hour=9, minute=30, second=0, microsecond=0)
     for p_i, (mrn, family, given, born, sex) in enumerate(DEMO_PATIENTS):

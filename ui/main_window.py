@@ -35,7 +35,7 @@ class FirstAdminPage(QtWidgets.QWidget):
             field.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
         form = QtWidgets.QFormLayout()
         form.addRow("Administrator user name", self.username)
-        form.addRow("Password (at least 8 characters)", self.password)
+        form.addRow("Password (at least 10 characters, hard to guess)", self.password)
         form.addRow("Repeat the password", self.repeat)
         self.button = QtWidgets.QPushButton("Create administrator", objectName="createAdminButton")
         self.button.clicked.connect(self._try)
@@ -55,7 +55,7 @@ class FirstAdminPage(QtWidgets.QWidget):
             return
         try:
             self._create_admin(self.username.text().strip(), self.password.text())
-        except ValueError as exc:
+        except (ValueError, PermissionError) as exc:  # weak password, or the database has users by now
             self.message.setText(str(exc))
             return
         self.password.clear()

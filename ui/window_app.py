@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from clinic import settings
 from clinic.records.db import unit_of_work
 from clinic.records.models import User
-from clinic.records.security import Actor, create_user
+from clinic.records.security import Actor
 from clinic.records.security import sign_in as audited_sign_in
 from devices.device import Device
 from devices.simulator.rig import SimulatedRig
@@ -75,7 +75,7 @@ def run_window(args: argparse.Namespace) -> int:
 
         def create_first_admin(username: str, password: str) -> None:
             with unit_of_work(ws.factory) as s:
-                create_user(s, username, password, "administrator", "Administrator")
+                create_first_admin(s, username, password)
 
         with ws.factory() as s:
             no_users = s.scalar(select(func.count(User.id))) == 0

@@ -2,19 +2,25 @@
 PostgreSQL: pg_dump / pg_restore in custom format, when they are on PATH (docs/operations.md otherwise).
 
 A restore first proves the file is a whole GluteLab database of a schema this code knows, keeps the current
-database beside it, and migrates the restored copy to the code's revision.
+database beside it (a new timestamped copy every time, never overwritten), and migrates the restored copy to
+the code's revision. Backups are written 0600 to a temporary file in the destination folder and renamed at the
+end; a destination that is not a regular-file path in an existing folder is refused. The PostgreSQL password
+reaches pg_dump/pg_restore through their environment (PGPASSWORD), never their command line.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session as OrmSession
 
 from clinic.records import db
@@ -64,11 +70,28 @@ def _audit(engine: Engine, actor: Actor, action: str, detail: str) -> None:
         record_event(s, actor.username, action, "database", "", detail)
 
 
+def check_destination(dest: str | Path) -> Path:
+    """A backup goes to a regular-file path in an existing folder: never a device, folder, link or pipe."""
+    dest = Path(dest)
+    if not dest.name or not dest.parent.is_dir():
+        raise BackupError(f"cannot write a backup to {dest}: the folder {dest.parent} does not exist")
+    try:
+        mode = os.lstat(dest).st_mode
+    except FileNotFoundError:
+        return dest
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a link" if stat.S_ISLNK(mode) else "not a regular file"
+        raise BackupError(f"cannot write a backup to {dest}: it is {kind}; give a file name in an existing folder")
+    return dest
+
+
 def backup(engine: Engine, dest: str | Path, actor: Actor) -> Path:
     """A consistent copy of the whole clinic database (administrators only; audited)."""
     actor.require("backup")
-    dest = Path(dest)
+    dest = check_destination(dest)
     if engine.dialect.name == "sqlite":
+        if dest.resolve() == Path(engine.url.database or "").resolve():
+            raise BackupError(f"cannot write a backup over the live database {dest}")
         db.copy_sqlite(engine.url.database or "", dest)
         check_sqlite_backup(dest)
     else:
@@ -77,23 +100,28 @@ def backup(engine: Engine, dest: str | Path, actor: Actor) -> Path:
     return dest
 
 
-def restore(engine: Engine, src: str | Path, actor: Actor) -> Path | None:
+def restore(engine: Engine, src: str | Path, actor: Actor) -> Path:
     """Replace the database with the backup (administrators only; audited in the restored database);
-    returns where the previous SQLite database was kept."""
+    returns where the previous database was kept: a new timestamped copy beside the SQLite database, or a
+    pg_dump beside the backup file, so a second restore never overwrites the first one's safety copy."""
     actor.require("backup")
     kept = _restore(engine, src)
     _audit(engine, actor, "restore", str(src))
     return kept
 
 
-def _restore(engine: Engine, src: str | Path) -> Path | None:
+def _restore(engine: Engine, src: str | Path) -> Path:
     if engine.dialect.name != "sqlite":
-        _pg_restore(engine, Path(src))
+        src = Path(src)
+        _pg_check(src)
+        kept = db.timestamped(src.resolve().parent / f"{engine.url.database}.pgdump", "before-restore")
+        _pg_dump(engine, kept)
+        _pg_restore(engine, src)
         db.upgrade(engine)
-        return None
+        return kept
     check_sqlite_backup(src)
     live = Path(engine.url.database or "")
-    kept = live.with_suffix(".before-restore.sqlite3")
+    kept = db.timestamped(live, "before-restore")
     engine.dispose()
     if live.exists():
         db.copy_sqlite(live, kept)
@@ -103,8 +131,15 @@ def _restore(engine: Engine, src: str | Path) -> Path | None:
     return kept
 
 
-def _libpq_url(engine: Engine) -> str:
-    return make_url(engine.url).set(drivername="postgresql").render_as_string(hide_password=False)
+def _libpq(engine: Engine) -> tuple[str, dict[str, str]]:
+    """The connection URL without its password, and an environment that carries the password (never argv,
+    which every local user can read in ``ps``)."""
+    url = make_url(engine.url)
+    env = dict(os.environ)
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
+    bare = URL.create("postgresql", url.username, None, url.host, url.port, url.database, url.query)
+    return bare.render_as_string(hide_password=False), env
 
 
 def _tool(name: str) -> str:
@@ -116,22 +151,33 @@ def _tool(name: str) -> str:
 
 
 def _pg_dump(engine: Engine, dest: Path) -> Path:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    run = subprocess.run([_tool("pg_dump"), "--format=custom", f"--file={dest}", _libpq_url(engine)],
-                         capture_output=True, text=True)
-    if run.returncode != 0:
-        raise BackupError(f"pg_dump failed: {run.stderr.strip()}")
+    url, env = _libpq(engine)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)  # 0600
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        run = subprocess.run([_tool("pg_dump"), "--format=custom", f"--file={tmp}", url],
+                             capture_output=True, text=True, env=env)
+        if run.returncode != 0:
+            raise BackupError(f"pg_dump failed: {run.stderr.strip()}")
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
     return dest
 
 
-def _pg_restore(engine: Engine, src: Path) -> None:
+def _pg_check(src: Path) -> None:
     if not src.is_file():
         raise BackupError(f"no backup file at {src}")
     listing = subprocess.run([_tool("pg_restore"), "--list", str(src)], capture_output=True, text=True)
     if listing.returncode != 0 or "alembic_version" not in listing.stdout:
         raise BackupError(f"{src} is not a GluteLab pg_dump backup (custom format with our tables)")
+
+
+def _pg_restore(engine: Engine, src: Path) -> None:
     engine.dispose()
+    url, env = _libpq(engine)
     run = subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                          f"--dbname={_libpq_url(engine)}", str(src)], capture_output=True, text=True)
+                          f"--dbname={url}", str(src)], capture_output=True, text=True, env=env)
     if run.returncode != 0:
         raise BackupError(f"pg_restore failed: {run.stderr.strip()}")

@@ -7,8 +7,10 @@ code and schema revisions differ refuses to start and an administrator runs ``gl
 
 from __future__ import annotations
 
-import shutil
+import datetime as dt
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -19,6 +21,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -28,10 +31,34 @@ class SchemaMismatch(RuntimeError):
 
 def make_engine(url: str, **kwargs: object) -> Engine:
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         engine = create_engine(url, connect_args={"isolation_level": None, "timeout": 30}, **kwargs)
         _sqlite_setup(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """The database file exists 0600 before SQLite opens it (its -wal and -shm files take the same mode)."""
+    path = make_url(url).database
+    if path in (None, "", ":memory:") or path.startswith("file:"):
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        _tighten(Path(path))
+    except OSError:
+        pass  # a missing folder or a read-only disk: SQLite says so in its own words when it opens it
+
+
+def _tighten(path: Path) -> None:
+    """0600 on a file of ours that is wider (an older version made them 0644); never fails the caller."""
+    try:
+        if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+            path.chmod(0o600)
+    except OSError:
+        pass
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -132,23 +159,46 @@ def prepare(engine: Engine) -> None:
             "An administrator must run `glutelab db upgrade` (after a backup) before workstations start.")
 
 
-def _sqlite_backup_api(src_path: str | Path, dst_path: str | Path) -> None:
-    """Page-by-page copy through sqlite3's backup API: consistent while others write, safe with WAL."""
+def _sqlite_backup_api(src_path: str | Path, dst_path: str | Path, standalone: bool = False) -> None:
+    """Page-by-page copy through sqlite3's backup API: consistent while others write, safe with WAL.
+    ``standalone``: the copy is a single file (rollback journal), so opening it never leaves -wal/-shm
+    files beside a backup."""
     src = sqlite3.connect(str(src_path))
     dst = sqlite3.connect(str(dst_path))
     try:
         src.backup(dst)
+        if standalone:
+            dst.execute("PRAGMA journal_mode=DELETE")
     finally:
         dst.close()
         src.close()
 
 
 def copy_sqlite(src_path: str | Path, dst_path: str | Path) -> None:
-    """Online, consistent copy of a live SQLite database into a new file (never a half-written one)."""
-    Path(dst_path).parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(str(dst_path) + ".tmp")
-    _sqlite_backup_api(src_path, tmp)
-    shutil.move(tmp, dst_path)
+    """Online, consistent copy of a live SQLite database into a new 0600 file (never a half-written one):
+    written to a private temporary file in the destination's folder, renamed over the destination at the
+    end, and removed on any failure."""
+    dst = Path(dst_path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)  # 0600
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        _sqlite_backup_api(src_path, tmp, standalone=True)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def timestamped(path: Path, label: str) -> Path:
+    """``glutelab.<label>-20261202T164100Z.sqlite3`` beside ``path``, never an existing file's name."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    for n in range(1000):
+        candidate = path.with_name(f"{path.stem}.{label}-{stamp}{f'-{n}' if n else ''}{path.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise FileExistsError(f"too many {label} copies of {path} within one second")
 
 
 def restore_sqlite(backup_path: str | Path, live_path: str | Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from clinic.records.access import require_release
 from clinic.records.audit import record_event
 from clinic.records.export_c3d import c3d_groups, export_recording_c3d
 from clinic.records.export_csv import export_recording_csv
@@ -22,13 +23,16 @@ from clinic.records.security import Actor
 RECORDING_FORMATS = ("csv", "edf", "c3d")
 
 
-def export_session(s: Session, actor: Actor, session_id: int, fmt: str, out_dir: str | Path) -> list[Path]:
+def export_session(s: Session, actor: Actor, session_id: int, fmt: str, out_dir: str | Path,
+                   reason: str | None = None) -> list[Path]:
+    """``reason``: needed when the actor does not treat the patient (clinic.records.access); audited."""
     actor.require("export")
     if fmt not in RECORDING_FORMATS:
         raise ValueError(f"format must be one of {', '.join(RECORDING_FORMATS)}, not {fmt!r}")
     visit = s.get(VisitSession, session_id)
     if visit is None:
         raise KeyError(f"no session {session_id}")
+    why = require_release(s, actor, visit.episode.patient_id, "export", reason)
     mrn = visit.episode.patient.mrn
     written: list[Path] = []
     for trial in visit.trials:
@@ -36,7 +40,7 @@ def export_session(s: Session, actor: Actor, session_id: int, fmt: str, out_dir:
         if fmt == "c3d":
             for main, plates in c3d_groups(trial.recordings):
                 written.append(export_recording_c3d(s, main, f"{stem}-rec{main}.c3d", plates))
-                record_event(s, actor.username, "export", "recording", main, "c3d")
+                record_event(s, actor.username, "export", "recording", main, f"c3d; {why}")
             continue
         for rec in trial.recordings:
             path = f"{stem}-{rec.kind}-rec{rec.id}.{fmt}"
@@ -44,13 +48,15 @@ def export_session(s: Session, actor: Actor, session_id: int, fmt: str, out_dir:
                 written.append(export_recording_csv(s, rec.id, path))
             else:
                 written.append(export_recording_edf(s, rec.id, path, patient_code=mrn))
-            record_event(s, actor.username, "export", "recording", rec.id, fmt)
+            record_event(s, actor.username, "export", "recording", rec.id, f"{fmt}; {why}")
     return written
 
 
-def export_patient(s: Session, actor: Actor, mrn: str, out_dir: str | Path) -> Path:
+def export_patient(s: Session, actor: Actor, mrn: str, out_dir: str | Path, reason: str | None = None) -> Path:
+    """``reason``: needed when the actor does not treat the patient (clinic.records.access); audited."""
     actor.require("export")
     patient = find_patient_by_mrn(s, actor, mrn)
+    why = require_release(s, actor, patient.id, "export", reason)
     path = export_patient_fhir(patient, Path(out_dir) / f"patient-{patient.id}-fhir.json")
-    record_event(s, actor.username, "export", "patient", patient.id, "fhir")
+    record_event(s, actor.username, "export", "patient", patient.id, f"fhir; {why}")
     return path

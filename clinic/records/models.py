@@ -51,6 +51,11 @@ def local_date(when: dt.datetime | dt.date) -> dt.date:
     return when
 
 
+# SQLite AUTOINCREMENT: an id is never handed out twice, so an erased patient's "patient 3" in the audit
+# trail is never somebody else later (PostgreSQL sequences never go back anyway). Revision 0003.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
@@ -91,7 +96,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    __table_args__ = (CheckConstraint("role IN ('physiotherapist','administrator','viewer')", name="role"),)
+    __table_args__ = (CheckConstraint("role IN ('physiotherapist','administrator','viewer')", name="role"),
+                      NEVER_REUSE_IDS)
 
 
 class Patient(Versioned, Base):
@@ -117,6 +123,7 @@ class Patient(Versioned, Base):
         CheckConstraint("sex IN ('female','male','other','unknown')", name="sex"),
         CheckConstraint("birth_date >= '1900-01-01'", name="birth_date_plausible"),
         Index("ix_patients_name_search", "family_name_fold", "given_name_fold"),
+        NEVER_REUSE_IDS,
     )
     family_name_fold: Mapped[str] = mapped_column(String(100), default="")
     given_name_fold: Mapped[str] = mapped_column(String(100), default="")
@@ -144,6 +151,7 @@ class Episode(Versioned, Base):
         CheckConstraint("status IN ('active','discharged','cancelled')", name="status"),
         CheckConstraint("length(trim(reason)) > 0", name="reason_not_empty"),
         CheckConstraint("discharge_date IS NULL OR discharge_date >= start_date", name="discharge_after_start"),
+        NEVER_REUSE_IDS,
     )
 
     def week_of(self, when: dt.datetime | dt.date) -> int:
@@ -170,6 +178,7 @@ class Session(Versioned, Base):
         CheckConstraint("pain_score IS NULL OR (pain_score >= 0 AND pain_score <= 10)", name="pain_range"),
         CheckConstraint("length(notes) <= 20000", name="notes_length"),
         Index("ix_sessions_episode_started", "episode_id", "started_at"),
+        NEVER_REUSE_IDS,
     )
 
     @property
@@ -197,6 +206,7 @@ class Trial(Base):
         CheckConstraint("sets >= 1 AND sets <= 20", name="sets_range"),
         CheckConstraint("reps >= 1 AND reps <= 100", name="reps_range"),
         CheckConstraint("hold_target_s >= 0 AND hold_target_s <= 600", name="hold_range"),
+        NEVER_REUSE_IDS,
     )
 
 
@@ -212,7 +222,7 @@ class RepResult(Base):
     hold_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     trial: Mapped[Trial] = relationship(back_populates="rep_results")
-    __table_args__ = (CheckConstraint("rep >= 1", name="rep_positive"),)
+    __table_args__ = (CheckConstraint("rep >= 1", name="rep_positive"), NEVER_REUSE_IDS)
 
 
 class Recording(Base):
@@ -243,6 +253,7 @@ class Recording(Base):
         CheckConstraint("status IN ('recording','complete','interrupted','recovered')", name="status"),
         CheckConstraint("sample_rate_hz > 0", name="rate_positive"),
         Index("ix_recordings_status", "status"),
+        NEVER_REUSE_IDS,
     )
 
 
@@ -264,6 +275,7 @@ class Calibration(Base):
         CheckConstraint("length(trim(muscle)) > 0", name="muscle_not_empty"),
         CheckConstraint("baseline_uv >= 0", name="baseline_not_negative"),
         CheckConstraint("mvc_uv IS NULL OR mvc_uv > 0", name="mvc_positive"),
+        NEVER_REUSE_IDS,
     )
 
 
@@ -295,11 +307,14 @@ class RecordingChunk(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
     recording: Mapped[Recording] = relationship(back_populates="chunks")
-    __table_args__ = (UniqueConstraint("recording_id", "seq", name="uq_recording_chunks_recording_seq"),)
+    __table_args__ = (UniqueConstraint("recording_id", "seq", name="uq_recording_chunks_recording_seq"),
+                      NEVER_REUSE_IDS)
 
 
 class AuditEvent(Base):
-    """Append-only (a database trigger rejects UPDATE and DELETE)."""
+    """Append-only: database triggers reject UPDATE, DELETE, TRUNCATE, REPLACE and any insert that is not a
+    new, chained row (revision 0003). ``chain_mac`` is the HMAC chain (``audit.py``); rows written before
+    revision 0003 have none and are sealed by the first chained row."""
 
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -310,3 +325,6 @@ class AuditEvent(Base):
     entity_id: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
     workstation: Mapped[str] = mapped_column(String(128), default="")
+    chain_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    __table_args__ = (Index("ix_audit_events_username_action", "username", "action"),
+                      Index("ix_audit_events_entity", "entity", "entity_id"), NEVER_REUSE_IDS)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from clinic.records.access import require_release
 from clinic.records.audit import record_event
 from clinic.records.models import Session as VisitSession
 from clinic.records.security import Actor
@@ -15,11 +16,13 @@ from clinic.usecases.trial_analysis import analyze_stored_trial
 
 
 def build_session_report(s: Session, actor: Actor, session_id: int, out: str | Path,
-                         conditioning: ConditioningSettings) -> Path:
+                         conditioning: ConditioningSettings, reason: str | None = None) -> Path:
+    """``reason``: needed when the actor does not treat the patient (clinic.records.access); audited."""
     actor.require("print")
     visit = s.get(VisitSession, session_id)
     if visit is None:
         raise KeyError(f"no session {session_id}")
+    why = require_release(s, actor, visit.episode.patient_id, "print", reason)
     trial = next((t for t in visit.trials if t.recordings), None)
     analysis = analyze_stored_trial(s, trial, conditioning) if trial else {}
     patient = visit.episode.patient
@@ -33,5 +36,5 @@ def build_session_report(s: Session, actor: Actor, session_id: int, out: str | P
                     + (" (simulated)" if r.simulated else "") for r in (trial.recordings if trial else [])],
         analysis=analysis)
     path = write_session_report(out, data)
-    record_event(s, actor.username, "print", "session", session_id, "session report")
+    record_event(s, actor.username, "print", "session", session_id, f"session report; {why}")
     return path

@@ -77,7 +77,7 @@ def test_idle_lock_hides_patients_and_unlocks_to_same_screen(qtbot, main_window)
 def test_first_start_creates_the_administrator(qtbot, tmp_path) -> None:  # noqa: ANN001
     from clinic.records import db as records_db
     from clinic.records.db import unit_of_work
-    from clinic.records.security import authenticate, create_user
+    from clinic.records.security import authenticate, create_first_admin
     from clinic.signals.conditioning import ConditioningSettings
     from ui.main_window import MainWindow
 
@@ -87,7 +87,7 @@ def test_first_start_creates_the_administrator(qtbot, tmp_path) -> None:  # noqa
 
     def create_admin(username: str, password: str) -> None:
         with unit_of_work(factory) as s:
-            create_user(s, username, password, "administrator")
+            create_first_admin(s, username, password)
 
     def sign_in(username: str, password: str):  # noqa: ANN202
         with unit_of_work(factory) as s:
@@ -100,7 +100,7 @@ def test_first_start_creates_the_administrator(qtbot, tmp_path) -> None:  # noqa
     qtbot.keyClicks(w.first_admin.password, "short")
     qtbot.keyClicks(w.first_admin.repeat, "short")
     qtbot.mouseClick(w.first_admin.button, QtCore.Qt.MouseButton.LeftButton)
-    assert "at least 8" in w.first_admin.message.text()
+    assert "at least 10" in w.first_admin.message.text()
     for field in (w.first_admin.password, w.first_admin.repeat):
         field.clear()
         qtbot.keyClicks(field, "clinic-admin-1")

@@ -13,7 +13,7 @@ from clinic.records import db as records_db
 from clinic.records.db import unit_of_work
 from clinic.records.models import Recording, Trial
 from clinic.records.patients import create_patient, start_trial
-from clinic.records.security import SYSTEM, Actor, authenticate, create_user
+from clinic.records.security import SYSTEM, Actor, authenticate, create_first_admin, create_user
 from clinic.signals.conditioning import ConditioningSettings
 from clinic.usecases.reports import build_session_report
 from devices.device import Device
@@ -32,7 +32,8 @@ def test_simulator_to_pdf_through_the_window(qtbot, sim_rig, sqlite_factory, tmp
 
     factory = sqlite_factory
     with unit_of_work(factory) as s:
-        user = create_user(s, "physio", "physio-pass-1", "physiotherapist")
+        admin = Actor.of(create_first_admin(s, "admin", "admin-pass-skeleton-1"))
+        user = create_user(s, "physio", "physio-pass-1", "physiotherapist", by=admin)
         actor = Actor(user.id, user.username, user.role)
         patient = create_patient(s, SYSTEM, "SKEL-1", "Skeleton", "Sam", dt.date(1975, 6, 1))
         trial_id = start_trial(s, actor, patient, "cook_hip_lift", "left", reps=3).id

@@ -1,4 +1,5 @@
-"""`glutelab db`: schema upgrade, first administrator, backup, restore and recovery of interrupted recordings."""
+"""`glutelab db`: schema upgrade, first administrator, users, backup, restore, recovery of interrupted
+recordings and the audit chain check."""
 
 from __future__ import annotations
 
@@ -10,23 +11,27 @@ import sys
 from sqlalchemy import exc as sa_exc
 
 from clinic.records import db
+from clinic.records.audit import AuditKeyError, audit_key, record_event, verify_chain
 from clinic.records.backup import BackupError, backup, restore
 from clinic.records.models import ROLES
 from clinic.records.recovery import recover_interrupted
-from clinic.records.security import create_user
+from clinic.records.security import AuthError, create_first_admin, create_user, unlock_user
 from ui.commands._common import subparser
 from ui.context import UserError, Workstation
 
-ACTIONS = ("upgrade", "current", "init-admin", "add-user", "backup", "restore", "recover")
+ACTIONS = ("upgrade", "current", "init-admin", "add-user", "unlock-user", "backup", "restore", "recover",
+           "verify-audit")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = subparser(sub, "db", "database maintenance: " + ", ".join(ACTIONS))
     p.add_argument("action", choices=ACTIONS)
-    p.add_argument("file", nargs="?", help="backup file (backup/restore)")
+    p.add_argument("file", nargs="?", metavar="FILE|USERNAME",
+                   help="backup file (backup/restore); the user name to unlock (unlock-user)")
     p.add_argument("--username", default="admin", help="init-admin, add-user: the new user's name")
     p.add_argument("--role", choices=ROLES, default="physiotherapist", help="add-user: the new user's role")
-    p.add_argument("--user", help="add-user/backup/restore/recover: sign in as this administrator "
+    p.add_argument("--user", help="add-user/unlock-user/backup/restore/recover/verify-audit: sign in as this "
+                                  "administrator "
                                   "(the new user's password comes from GLUTELAB_NEW_PASSWORD or a prompt)")
 
 
@@ -34,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     ws = Workstation.open(args.data_dir, args.database_url, migrate=False)
     try:
         return _run(args, ws)
+    except AuditKeyError as exc:
+        raise UserError(str(exc)) from exc
     except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:  # server down, unreadable file, wrong URL
         reason = " ".join(str(exc.orig or exc).split())
         raise UserError(f"Cannot use the database at {ws.engine.url.render_as_string()}: {reason}") from exc
@@ -52,6 +59,8 @@ def _run(args: argparse.Namespace, ws: Workstation) -> int:
         return _init_admin(args, ws)
     if args.action == "add-user":
         return _add_user(args, ws)
+    if args.action in ("unlock-user", "verify-audit"):
+        return _unlock_or_verify(args, ws)
     if args.action != "recover" and not args.file:
         raise UserError(f"db {args.action} needs a FILE")
     if args.action != "restore" and not sqlite:
@@ -95,18 +104,54 @@ def _add_user(args: argparse.Namespace, ws: Workstation) -> int:
     with db.unit_of_work(ws.factory) as s:
         try:
             create_user(s, args.username, password, args.role, by=actor)
-        except (ValueError, PermissionError) as exc:
+        except (ValueError, PermissionError, AuthError) as exc:
             raise UserError(str(exc)) from exc
     print(f"{args.role} {args.username} created")
     return 0
 
 
 def _init_admin(args: argparse.Namespace, ws: Workstation) -> int:
+    """Only on a database without users: every later user is created by a signed-in administrator."""
     password = _new_password("GLUTELAB_PASSWORD", args.username)
     with db.unit_of_work(ws.factory) as s:
         try:
-            create_user(s, args.username, password, "administrator", "Administrator")
-        except ValueError as exc:
+            create_first_admin(s, args.username, password)
+        except (ValueError, PermissionError) as exc:
             raise UserError(str(exc)) from exc
     print(f"administrator {args.username} created")
+    return 0
+
+
+def _unlock_or_verify(args: argparse.Namespace, ws: Workstation) -> int:
+    try:
+        db.prepare(ws.engine)
+    except db.SchemaMismatch as exc:
+        raise UserError(str(exc)) from exc
+    actor = ws.sign_in(args.user)
+    try:
+        actor.require("admin")
+    except PermissionError as exc:
+        raise UserError(str(exc)) from exc
+    if args.action == "unlock-user":
+        if not args.file:
+            raise UserError("db unlock-user needs the USERNAME to unlock")
+        with db.unit_of_work(ws.factory) as s:
+            try:
+                unlock_user(s, actor, args.file)
+            except ValueError as exc:
+                raise UserError(str(exc)) from exc
+        print(f"sign-in of {args.file} unlocked")
+        return 0
+    with ws.factory() as s:
+        report = verify_chain(s, audit_key(ws.engine))
+    with db.unit_of_work(ws.factory) as s:
+        record_event(s, actor.username, "verify", "audit", report.first_bad_id or "",
+                     "ok" if report.first_bad_id is None else "broken")
+    start = f"{report.unchained} row(s) from before the chain, sealed by its first row; " if report.unchained else ""
+    if report.first_bad_id is not None:
+        print(f"audit trail BROKEN at row {report.first_bad_id}: {report.reason} "
+              f"({start}{report.checked} row(s) before it verified)")
+        return 1
+    print(f"audit trail verified: {start}{report.checked} chained row(s), last row {report.head_id} "
+          f"MAC {report.head_mac[:16]} (note it: rows removed after it cannot be told from the trail alone)")
     return 0

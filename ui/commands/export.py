@@ -21,6 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=(*RECORDING_FORMATS, "fhir"), default=None,
                    help="csv|edf|c3d for --session (default csv), fhir for --patient")
     p.add_argument("--out-dir", help="folder (default: exports/ in the data dir)")
+    p.add_argument("--reason", help="why, when you do not treat this patient (kept in the audit trail)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,9 +36,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         with unit_of_work(ws.factory) as s:
             if args.patient:
-                written = [export_patient(s, ws.actor, args.patient, out_dir)]
+                written = [export_patient(s, ws.actor, args.patient, out_dir, args.reason)]
             else:
-                written = export_session(s, ws.actor, args.session, fmt, out_dir)
+                written = export_session(s, ws.actor, args.session, fmt, out_dir, args.reason)
     except PermissionError as exc:
         raise UserError(str(exc)) from exc
     except (KeyError, ValueError) as exc:

@@ -14,6 +14,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = subparser(sub, "report", "write a session report PDF", needs_user=True)
     p.add_argument("--session", type=int, required=True)
     p.add_argument("--out", help="PDF path (default: reports/ in the data dir)")
+    p.add_argument("--reason", help="why, when you do not treat this patient (kept in the audit trail)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,8 +23,8 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or ws.data_dir.reports / f"session-{args.session}.pdf"
     with unit_of_work(ws.factory) as s:
         try:
-            path = build_session_report(s, ws.actor, args.session, out, ws.settings.conditioning)
-        except (KeyError, PermissionError) as exc:
+            path = build_session_report(s, ws.actor, args.session, out, ws.settings.conditioning, args.reason)
+        except (KeyError, ValueError, PermissionError) as exc:
             raise UserError(str(exc).strip("'\"")) from exc
     print(path)
     return 0

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from clinic import settings
     from clinic.records.db import unit_of_work
     from clinic.records.patients import create_patient
-    from clinic.records.security import SYSTEM, Actor, create_user
+    from clinic.records.security import SYSTEM, Actor, create_first_admin
     from clinic.usecases.reports import build_session_report
     from clinic.usecases.runner import DeviceSpec, ExercisePlan, SessionRunner
     from devices.simulator.rig import SimulatedRig
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             ws.settings = settings.load(ws.data_dir.settings_file)
         steps.append(f"database ready at {ws.url} (mains {ws.settings.mains_hz} Hz)")
         with unit_of_work(ws.factory) as s:
-            user = create_user(s, "selftest", "selftest-password", "physiotherapist")
+            user = create_first_admin(s, "selftest", "selftest-password")  # a fresh database: its first user
             actor = Actor(user.id, user.username, user.role)
             patient_id = create_patient(s, SYSTEM, "SELFTEST-1", "Selftest", "Pat", dt.date(1980, 1, 1)).id
         rig = SimulatedRig(speed=args.speed, profile="healthy", reps=3, rest_s=2.0, seed=7)

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from clinic.records import db as records_db
 from clinic.records.db import unit_of_work
-from clinic.records.models import AuditEvent, Patient
+from clinic.records.models import AuditEvent, Patient, User
 from clinic.records.patients import create_patient, start_trial
-from clinic.records.security import SYSTEM, create_user
+from clinic.records.security import SYSTEM, Actor, create_user
 from clinic.records.store import RecordingWriter
 from devices.types import SampleBlock
 from ui.cli import main
@@ -63,13 +63,14 @@ def _count_patients(d) -> int:  # noqa: ANN001
 def test_backup_and_restore_round_trip(data_dir, tmp_path, capsys):
     _add_patient(data_dir, "B1")
     backup = tmp_path / "backups" / "clinic.sqlite3"
+    backup.parent.mkdir()
     assert main(["db", "backup", str(backup), "--user", "admin", "--data-dir", str(data_dir)]) == 0
     _add_patient(data_dir, "B2")
     assert _count_patients(data_dir) == 2
     assert main(["db", "restore", str(backup), "--user", "admin", "--data-dir", str(data_dir)]) == 0
     assert "previous database kept" in capsys.readouterr().out
     assert _count_patients(data_dir) == 1
-    assert (data_dir / "glutelab.before-restore.sqlite3").exists()
+    assert len(list(data_dir.glob("glutelab.before-restore-*.sqlite3"))) == 1
     engine, factory = _factory(data_dir)
     with unit_of_work(factory) as s:
         assert "restore" in s.scalars(select(AuditEvent.action)).all()
@@ -101,7 +102,8 @@ def test_restore_refuses_foreign_or_damaged_files(data_dir, tmp_path, capsys):
 def test_backup_needs_an_administrator(data_dir, capsys, tmp_path):
     engine, factory = _factory(data_dir)
     with unit_of_work(factory) as s:
-        create_user(s, "physio", PW, "physiotherapist")
+        admin = Actor.of(s.scalars(select(User).where(User.username == "admin")).one())
+        create_user(s, "physio", PW, "physiotherapist", by=admin)
     engine.dispose()
     assert main(["db", "backup", str(tmp_path / "b.sqlite3"), "--user", "physio", "--data-dir", str(data_dir)]) == 2
     assert "may not backup" in capsys.readouterr().err
@@ -113,10 +115,12 @@ def test_export_command_writes_files_and_fhir(data_dir, tmp_path, capsys):
     capsys.readouterr()
     for fmt, suffix in (("csv", ".csv"), ("edf", ".edf"), ("c3d", ".c3d")):
         assert main(["export", "--session", str(sid), "--format", fmt, "--user", "admin", "--out-dir", str(out),
+                     "--reason", "audit sample",
                      "--data-dir", str(data_dir)]) == 0
         files = json.loads(capsys.readouterr().out)["files"]
         assert len(files) == 1 and files[0].endswith(suffix)
     assert main(["export", "--patient", "X1", "--format", "fhir", "--user", "admin", "--out-dir", str(out),
+                     "--reason", "audit sample",
                  "--data-dir", str(data_dir)]) == 0
     (fhir,) = json.loads(capsys.readouterr().out)["files"]
     assert json.loads(Path(fhir).read_text())["resourceType"] == "Bundle"

@@ -29,6 +29,8 @@ PLATE = DeviceInfo("plate", "HX711 rig", "P1", "1.0", "hx711", 80.0, ("fl", "fr"
 N_EMG, N_PLATE = 2500, 200
 PLATE_OFFSET_S = 0.013
 
+REASON = "referral letter to the orthopaedic surgeon"  # SYSTEM treats nobody: exports need one
+
 
 def _counts() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(7)
@@ -68,7 +70,7 @@ def _physical(counts: np.ndarray, info: DeviceInfo) -> np.ndarray:
 def test_edf_and_bdf_export_read_back_independently(session_with_recordings, tmp_path):
     factory, sid, emg, plate = session_with_recordings
     with unit_of_work(factory) as s:
-        files = export_session(s, SYSTEM, sid, "edf", tmp_path)
+        files = export_session(s, SYSTEM, sid, "edf", tmp_path, REASON)
     assert [f.suffix for f in files] == [".edf", ".bdf"]  # 16-bit EMG as EDF+, 24-bit load cells as BDF+
     edf = read_edf(files[0])
     assert not edf["bdf"] and edf["reserved"].startswith("EDF+")
@@ -89,7 +91,7 @@ def test_edf_and_bdf_export_read_back_independently(session_with_recordings, tmp
 def test_c3d_export_carries_emg_and_the_resampled_plate(session_with_recordings, tmp_path):
     factory, sid, emg, plate = session_with_recordings
     with unit_of_work(factory) as s:
-        (path,) = export_session(s, SYSTEM, sid, "c3d", tmp_path)
+        (path,) = export_session(s, SYSTEM, sid, "c3d", tmp_path, REASON)
     c3d = read_c3d(path)
     assert c3d["rate"] == 1000.0
     assert c3d["params"]["ANALOG:LABELS"] == list(EMG.channel_names + PLATE.channel_names)
@@ -112,7 +114,7 @@ def test_c3d_export_carries_emg_and_the_resampled_plate(session_with_recordings,
 def test_csv_export_has_one_file_per_recording(session_with_recordings, tmp_path):
     factory, sid, emg, plate = session_with_recordings
     with unit_of_work(factory) as s:
-        files = export_session(s, SYSTEM, sid, "csv", tmp_path)
+        files = export_session(s, SYSTEM, sid, "csv", tmp_path, REASON)
     assert len(files) == 2
     back = np.loadtxt(files[1], delimiter=",", comments="#", skiprows=2)
     assert back.shape == (N_PLATE, 5)
@@ -122,7 +124,7 @@ def test_csv_export_has_one_file_per_recording(session_with_recordings, tmp_path
 def test_patient_fhir_bundle_validates_and_exports_are_audited(session_with_recordings, tmp_path):
     factory, _, _, _ = session_with_recordings
     with unit_of_work(factory) as s:
-        path = export_patient(s, SYSTEM, "EX1", tmp_path)
+        path = export_patient(s, SYSTEM, "EX1", tmp_path, REASON)
     data = json.loads(path.read_text())
     bundle = Bundle.model_validate(data)
     kinds = [e.resource.__resource_type__ for e in bundle.entry]
@@ -139,18 +141,18 @@ def test_patient_fhir_bundle_validates_and_exports_are_audited(session_with_reco
             export_session(s, viewer, s.scalar(select(Trial.session_id)), "csv", tmp_path)
         events = s.execute(select(AuditEvent.action, AuditEvent.entity, AuditEvent.detail)
                            .where(AuditEvent.action == "export")).all()
-    assert events == [("export", "patient", "fhir")]
+    assert events == [("export", "patient", f"fhir; reason: {REASON}")]
 
 
 def test_fhir_marks_an_observation_from_simulated_recordings(session_with_recordings, tmp_path):
     factory, _, _, _ = session_with_recordings
     with unit_of_work(factory) as s:
-        path = export_patient(s, SYSTEM, "EX1", tmp_path)
+        path = export_patient(s, SYSTEM, "EX1", tmp_path, REASON)
     assert "SIMULATED" not in path.read_text()
     with unit_of_work(factory) as s:
         s.execute(update(Recording).where(Recording.kind == "plate").values(simulated=True))
     with unit_of_work(factory) as s:
-        path = export_patient(s, SYSTEM, "EX1", tmp_path)
+        path = export_patient(s, SYSTEM, "EX1", tmp_path, REASON)
     data = json.loads(path.read_text())
     Bundle.model_validate(data)
     trial_obs = [e["resource"] for e in data["entry"] if "component" in e["resource"]][0]

@@ -36,7 +36,7 @@ from clinic.records.patients import (
     get_patient,
     start_trial,
 )
-from clinic.records.security import PERMISSIONS, AuthError, authenticate, create_user
+from clinic.records.security import PERMISSIONS, Actor, AuthError, authenticate, create_first_admin, create_user
 from clinic.records.store import RecordingWriter
 from devices.types import SampleBlock
 
@@ -49,8 +49,9 @@ PW = "correct horse battery"
 def users(db):  # noqa: ANN001, ANN201
     _, factory = db
     with unit_of_work(factory) as s:
-        for name, role in (("admin", "administrator"), ("physio", "physiotherapist"), ("desk", "viewer")):
-            create_user(s, name, PW, role)
+        admin = Actor.of(create_first_admin(s, "admin", PW))
+        for name, role in (("physio", "physiotherapist"), ("desk", "viewer")):
+            create_user(s, name, PW, role, by=admin)
     with unit_of_work(factory) as s:
         return {name: authenticate(s, name, PW) for name in ("admin", "physio", "desk")}
 
@@ -62,8 +63,8 @@ def test_passwords_are_argon2id_hashes_and_sign_in_is_audited(db, users):
         assert all(h.startswith("$argon2id$") and PW not in h for h in hashes)
         with pytest.raises(AuthError, match="unknown user name or wrong password"):
             authenticate(s, "physio", "wrong password")
-        with pytest.raises(ValueError, match="at least 8"):
-            create_user(s, "short", "1234", "viewer")
+        with pytest.raises(ValueError, match="at least 10"):
+            create_user(s, "short", "1234", "viewer", by=users["admin"])
         with pytest.raises(AuthError, match="physio \\(physiotherapist\\) may not admin"):
             create_user(s, "x", PW, "viewer", by=users["physio"])
     with unit_of_work(factory) as s:
