@@ -290,7 +290,7 @@ class DeviceChannelMap(Versioned, Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64), default="")
     __mapper_args__ = {"version_id_col": Versioned.version}
-    __table_args__ = (UniqueConstraint("model", "serial", name="uq_device_channel_maps_model_serial"),)
+    __table_args__ = (UniqueConstraint("model", "serial", name="uq_device_channel_maps_model_serial"), NEVER_REUSE_IDS)
 
 
 class RecordingChunk(Base):

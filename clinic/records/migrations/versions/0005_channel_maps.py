@@ -1,7 +1,7 @@
 """channel maps: the map stored with every recording, and each device's default map
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02
 
 Written out in full (no model imports) so that it keeps describing revision 0005 forever. Recordings made
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
@@ -27,7 +27,8 @@ def upgrade() -> None:
     sa.Column('updated_by', sa.String(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_device_channel_maps')),
-    sa.UniqueConstraint('model', 'serial', name='uq_device_channel_maps_model_serial')
+    sa.UniqueConstraint('model', 'serial', name='uq_device_channel_maps_model_serial'),
+    sqlite_autoincrement=True,  # ids are never reused (0003)
     )
 
 
