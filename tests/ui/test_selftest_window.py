@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from clinic.records import db as records_db
 from clinic.records.db import unit_of_work
 from clinic.records.patients import create_patient
-from clinic.records.security import SYSTEM, Actor, create_user
+from clinic.records.security import SYSTEM, Actor, create_first_admin
 from clinic.signals.conditioning import ConditioningSettings
 from ui.selftest_window import WindowStepError, _render_print_preview, _save_painted, run_window_steps
 
@@ -24,7 +24,7 @@ def test_a_patient_without_analysed_sessions_fails_the_patient_page_step(qtbot, 
     records_db.upgrade(engine)
     factory = records_db.session_factory(engine)
     with unit_of_work(factory) as s:
-        user = create_user(s, "physio", "physio-pass-1", "physiotherapist")
+        user = create_first_admin(s, "physio", "physio-pass-1")
         actor = Actor(user.id, user.username, user.role)
         create_patient(s, SYSTEM, "W-1", "Window", "Wendy", dt.date(1980, 1, 1))
     steps: list[str] = []

@@ -36,8 +36,11 @@ from clinic.records.security import (
     unlock_user,
 )
 from clinic.records.store import RecordingWriter
+from clinic.signals.conditioning import ConditioningSettings
 from devices.types import DeviceInfo, SampleBlock
 from ui.cli import main
+
+MAINS_50 = ConditioningSettings(mains_hz=50.0)
 
 PW = "otter cobalt meadow 41"
 NEW_PW = "violet kayak drum 27"
@@ -509,7 +512,7 @@ def test_export_needs_a_treating_clinician_or_a_recorded_reason(db, staff, tmp_p
 
 
 def test_print_needs_a_treating_clinician_or_a_recorded_reason(db, staff, tmp_path):
-    from clinic.session_report import build_session_report
+    from clinic.usecases.reports import build_session_report
 
     _, factory = db
     with unit_of_work(factory) as s:
@@ -517,10 +520,10 @@ def test_print_needs_a_treating_clinician_or_a_recorded_reason(db, staff, tmp_pa
                                                             dt.date(1980, 1, 1)), "glute_bridge", "left")
         session_id = trial.session_id
     with unit_of_work(factory) as s, pytest.raises(AuthError, match="give a reason"):
-        build_session_report(s, staff["lou"], session_id, tmp_path / "r.pdf")
+        build_session_report(s, staff["lou"], session_id, tmp_path / "r.pdf", MAINS_50)
     assert not (tmp_path / "r.pdf").exists()
     with unit_of_work(factory) as s:
-        build_session_report(s, staff["lou"], session_id, tmp_path / "r.pdf", reason="second opinion")
+        build_session_report(s, staff["lou"], session_id, tmp_path / "r.pdf", MAINS_50, reason="second opinion")
     assert _actions(factory, username="lou")[-1] == "print"
 
 
