@@ -233,6 +233,9 @@ class Recording(Base):
     n_samples: Mapped[int] = mapped_column(BigInteger, default=0)
     workstation: Mapped[str] = mapped_column(String(128), default="")
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: what happened to the link, in order: {"kind": "gap", "cause": "cable_pulled" | "lost_packets",
+    #: "first_sample", "n_samples", "start_s", "duration_s", ...}; the samples of a gap are not stored
+    events: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     trial: Mapped[Trial] = relationship(back_populates="recordings")
     chunks: Mapped[list[RecordingChunk]] = relationship(back_populates="recording", cascade="all, delete-orphan",
                                                         order_by="RecordingChunk.seq")
