@@ -1,25 +1,49 @@
-"""Readable CSV export of a recording: a time column in seconds, then one column per channel."""
+"""Readable CSV export of a recording: a time column in seconds, then one column per channel.
+
+A gap (lost packets, a pulled cable) has no rows: the time column jumps over it, and a comment line lists
+the gaps. The time column carries enough decimals to give back the stated rate exactly.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from clinic.records.store import load_physical
+from clinic.atomic_file import atomic_write
+from clinic.records.models import Recording
+from clinic.records.store import load_segments
+
+
+def time_format(rate_hz: float) -> str:
+    """Decimals enough that every time stamp is within a thousandth of a sample period of the truth."""
+    return f"%.{max(3, math.ceil(math.log10(rate_hz)) + 3)}f"
 
 
 def export_recording_csv(s: Session, recording_id: int, path: str | Path) -> Path:
-    rec, values = load_physical(s, recording_id)
-    t = np.arange(values.shape[0]) / rec.sample_rate_hz
+    rec = s.get(Recording, recording_id)
+    if rec is None:
+        raise KeyError(f"no recording {recording_id}")
+    segments = load_segments(s, recording_id)
+    rate = rec.sample_rate_hz
+    scale = np.asarray(rec.scale, dtype=np.float64)
+    offset = np.asarray(rec.offset, dtype=np.float64)
     header = ",".join(["time"] + [str(c) for c in rec.channel_names])
-    comments = (f"# GluteLab recording {rec.id}, {rec.kind}, {rec.sample_rate_hz:g} Hz, units {rec.units}"
+    comments = (f"# GluteLab recording {rec.id}, {rec.kind}, {rate:.10g} Hz, units {rec.units}"
                 + (", SIMULATED" if rec.simulated else "") + "\n")
+    holes = [(a_first + len(a), b_first) for (a_first, a), (b_first, _) in zip(segments, segments[1:])]
+    if holes:
+        comments += "# gaps (no signal, no rows): " + "; ".join(
+            f"{a / rate:.4f} s for {(b - a) / rate:.4f} s" for a, b in holes) + "\n"
+    fmt = [time_format(rate)] + ["%.9g"] * len(rec.channel_names)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
+    with atomic_write(path) as fh:
         fh.write(comments)
         fh.write(header + "\n")
-        np.savetxt(fh, np.column_stack([t, values]), delimiter=",", fmt="%.9g")
+        for first, counts in segments:
+            t = np.arange(first, first + len(counts)) / rate
+            np.savetxt(fh, np.column_stack([t, ((counts - offset) * scale).astype(np.float32)]), delimiter=",",
+                       fmt=fmt)
     return path

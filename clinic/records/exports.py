@@ -31,6 +31,18 @@ def export_session(s: Session, actor: Actor, session_id: int, fmt: str, out_dir:
         raise KeyError(f"no session {session_id}")
     mrn = visit.episode.patient.mrn
     written: list[Path] = []
+    try:
+        _export_trials(s, actor, visit, fmt, out_dir, mrn, written)
+    except BaseException:  # e.g. a full disk: the transaction (and its audit rows) rolls back, so must the files
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return written
+
+
+def _export_trials(s: Session, actor: Actor, visit: VisitSession, fmt: str, out_dir: str | Path, mrn: str,
+                   written: list[Path]) -> None:
+    """Each file is complete before it appears (``clinic.atomic_file``) and is audited once it has."""
     for trial in visit.trials:
         stem = f"{Path(out_dir)}/session{visit.id}-trial{trial.id}-{trial.exercise}"
         if fmt == "c3d":
@@ -45,7 +57,6 @@ def export_session(s: Session, actor: Actor, session_id: int, fmt: str, out_dir:
             else:
                 written.append(export_recording_edf(s, rec.id, path, patient_code=mrn))
             record_event(s, actor.username, "export", "recording", rec.id, fmt)
-    return written
 
 
 def export_patient(s: Session, actor: Actor, mrn: str, out_dir: str | Path) -> Path:

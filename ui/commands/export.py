@@ -42,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     except (KeyError, ValueError) as exc:
         raise UserError(str(exc).strip("'\"")) from exc
+    except OSError as exc:  # a full disk (ENOSPC, EFBIG), a folder that may not be written
+        raise UserError(f"cannot write the export to {out_dir}: {exc.strerror or exc}. Nothing was exported "
+                        "(no partial file is left); free disk space or choose another --out-dir") from exc
     finally:
         ws.close()
     print(json.dumps({"files": [str(p) for p in written]}))

@@ -25,5 +25,8 @@ def run(args: argparse.Namespace) -> int:
             path = build_session_report(s, ws.actor, args.session, out, ws.settings.conditioning)
         except (KeyError, PermissionError) as exc:
             raise UserError(str(exc).strip("'\"")) from exc
+        except OSError as exc:  # a full disk (ENOSPC, EFBIG): no partial PDF is left, nothing is audited
+            raise UserError(f"cannot write the report {out}: {exc.strerror or exc}. No report was written; free "
+                            "disk space or choose another --out") from exc
     print(path)
     return 0
