@@ -95,12 +95,33 @@ class Workstation:
         self.engine.dispose()
 
 
+class _LogFileHandler(RotatingFileHandler):
+    """The data dir's log file. When it cannot be written (a full disk), say so in one line, once, and stop
+    logging to it, instead of logging's "--- Logging error ---" traceback for every record."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        exc = sys.exc_info()[1]
+        why = getattr(exc, "strerror", None) or exc
+        root = logging.getLogger()
+        root.removeHandler(self)
+        root.addHandler(logging.NullHandler())  # not logging's last resort: a stderr line per record
+        try:
+            print(f"glutelab: cannot write the log file {self.baseFilename} ({why}); logging to it is off "
+                  "for this run", file=sys.stderr)
+        except Exception:  # noqa: BLE001 - stderr gone too: nothing more to say
+            pass
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - closing flushes to the same full disk
+            pass
+
+
 def _setup_logging(dd: DataDir) -> None:
     root = logging.getLogger()
     if any(isinstance(h, RotatingFileHandler) for h in root.handlers):
         return
     try:
-        handler = RotatingFileHandler(dd.logs / "glutelab.log", maxBytes=2_000_000, backupCount=3)
+        handler = _LogFileHandler(dd.logs / "glutelab.log", maxBytes=2_000_000, backupCount=3)
     except OSError:
         return
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
