@@ -123,7 +123,8 @@ def rep_metrics(rep: Rep, onsets: dict[str, ChannelOnsets], side: str, *, names:
         "onset_rel_movement_ms": rel,
         "onset_confidence": conf,
         "firing_order": [k for _, k in fired],
-        "glute_first": bool(fired) and fired[0][1] == "glute_max",
+        # unknown is null, never "no": no glute channel, or no muscle fired in this rep
+        "glute_first": None if channels["glute_max"] is None or not fired else fired[0][1] == "glute_max",
         "glute_lead_hamstrings_ms": lead("hamstrings"),
         "glute_lead_erector_spinae_ms": lead("erector_spinae"),
     }
