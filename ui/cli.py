@@ -11,7 +11,7 @@ import importlib
 import logging
 import sys
 
-from ui.context import UserError
+from ui.errors import UserError
 
 log = logging.getLogger("glutelab")
 log.addHandler(logging.NullHandler())  # without a log file (simulate, bench) never fall back to a stderr traceback

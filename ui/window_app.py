@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
+import time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -14,8 +17,10 @@ from clinic.records.models import User
 from clinic.records.security import Actor, create_user
 from clinic.records.security import sign_in as audited_sign_in
 from devices.device import Device
-from devices.simulator.rig import SimulatedRig
 from ui.context import Workstation
+
+if TYPE_CHECKING:
+    from devices.simulator.rig import SimulatedRig
 
 
 def remember_ports(ws: Workstation, connected: list[Device]) -> None:
@@ -29,6 +34,26 @@ def remember_ports(ws: Workstation, connected: list[Device]) -> None:
                                       last_port_plate=ports.get("plate", ws.settings.last_port_plate))
     except (OSError, settings.SettingsError):
         pass  # a read-only or damaged settings file only costs the convenience
+
+
+#: set (to anything) to close the window right after its first paint and print "first paint <time.time()>":
+#: ``glutelab bench`` measures the start-up time with it
+QUIT_AFTER_FIRST_PAINT = "GLUTELAB_QUIT_AFTER_FIRST_PAINT"
+
+
+def _quit_after_first_paint(app: object, window: object) -> None:
+    from PySide6 import QtCore
+
+    class FirstPaint(QtCore.QObject):
+        def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt's name
+            if event.type() == QtCore.QEvent.Type.Paint and not self.property("seen"):
+                self.setProperty("seen", True)
+                QtCore.QTimer.singleShot(0, lambda: (print(f"first paint {time.time():.6f}", flush=True),
+                                                     app.quit()))  # type: ignore[attr-defined]
+            return False
+
+    watcher = FirstPaint(window)  # type: ignore[arg-type]
+    window.stack.currentWidget().installEventFilter(watcher)  # type: ignore[attr-defined]
 
 
 def run_window(args: argparse.Namespace) -> int:
@@ -47,6 +72,7 @@ def run_window(args: argparse.Namespace) -> int:
     ws = Workstation.open(data_dir, None if args.demo else args.database_url)
     try:
         if args.demo:
+            from devices.simulator.rig import SimulatedRig
             from ui.demo import seed_demo
 
             users = seed_demo(ws.factory)
@@ -83,6 +109,8 @@ def run_window(args: argparse.Namespace) -> int:
 
         def start_simulator() -> None:
             """A fresh simulated rig (its recordings are marked SIMULATED); all are stopped at exit."""
+            from devices.simulator.rig import SimulatedRig
+
             sim = SimulatedRig(profile="typical", reps=50).start()
             rigs.append(sim)
             window.devices_page.emg_port.setCurrentText(sim.emg_path)
@@ -95,6 +123,8 @@ def run_window(args: argparse.Namespace) -> int:
             dev.start()
         if args.demo:
             window.on_signed_in(sign_in("physio", "demo-physio-1"))
+        if os.environ.get(QUIT_AFTER_FIRST_PAINT):
+            _quit_after_first_paint(app, window)
         window.show()
         if args.quit_after:
             QtCore.QTimer.singleShot(int(args.quit_after * 1000), app.quit)

@@ -18,8 +18,7 @@ from clinic.records.export_fhir import export_patient_fhir
 from clinic.records.models import Session as VisitSession
 from clinic.records.patients import find_patient_by_mrn
 from clinic.records.security import Actor
-
-RECORDING_FORMATS = ("csv", "edf", "c3d")
+from clinic.vocabulary import RECORDING_FORMATS
 
 
 def export_session(s: Session, actor: Actor, session_id: int, fmt: str, out_dir: str | Path) -> list[Path]:

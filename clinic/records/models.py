@@ -34,7 +34,6 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES = ("physiotherapist", "administrator", "viewer")
 EPISODE_STATUSES = ("active", "discharged", "cancelled")
 RECORDING_STATUSES = ("recording", "complete", "interrupted", "recovered")
 

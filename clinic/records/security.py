@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.records.audit import record_event
-from clinic.records.models import ROLES, User
+from clinic.records.models import User
+from clinic.vocabulary import ROLES
 
 _hasher = PasswordHasher()
 

@@ -6,16 +6,14 @@ import argparse
 import getpass
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from sqlalchemy import exc as sa_exc
-
-from clinic.records import db
-from clinic.records.backup import BackupError, backup, restore
-from clinic.records.models import ROLES
-from clinic.records.recovery import recover_interrupted
-from clinic.records.security import create_user
+from clinic.vocabulary import ROLES
 from ui.commands._common import subparser
-from ui.context import UserError, Workstation
+from ui.errors import UserError
+
+if TYPE_CHECKING:
+    from ui.context import Workstation
 
 ACTIONS = ("upgrade", "current", "init-admin", "add-user", "backup", "restore", "recover")
 
@@ -31,6 +29,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sqlalchemy import exc as sa_exc
+
+    from ui.context import Workstation
+
     ws = Workstation.open(args.data_dir, args.database_url, migrate=False)
     try:
         return _run(args, ws)
@@ -42,6 +44,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, ws: Workstation) -> int:
+    from clinic.records import db
+    from clinic.records.backup import BackupError, backup, restore
+    from clinic.records.recovery import recover_interrupted
+
     sqlite = ws.engine.dialect.name == "sqlite"
     if args.action in ("upgrade", "init-admin") or (args.action in ("backup", "recover") and sqlite):
         db.upgrade(ws.engine)  # on PostgreSQL under an advisory lock (clinic.records.db.upgrade)
@@ -89,6 +95,9 @@ def _new_password(env: str, username: str) -> str:
 
 
 def _add_user(args: argparse.Namespace, ws: Workstation) -> int:
+    from clinic.records import db
+    from clinic.records.security import create_user
+
     db.prepare(ws.engine)
     actor = ws.sign_in(args.user)
     password = _new_password("GLUTELAB_NEW_PASSWORD", args.username)
@@ -102,6 +111,9 @@ def _add_user(args: argparse.Namespace, ws: Workstation) -> int:
 
 
 def _init_admin(args: argparse.Namespace, ws: Workstation) -> int:
+    from clinic.records import db
+    from clinic.records.security import create_user
+
     password = _new_password("GLUTELAB_PASSWORD", args.username)
     with db.unit_of_work(ws.factory) as s:
         try:

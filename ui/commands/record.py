@@ -6,15 +6,9 @@ import argparse
 import json
 import time
 
-from clinic.recorder import Recorder
-from clinic.records.db import unit_of_work
-from clinic.records.models import Trial
-from clinic.records.patients import EXERCISES, ValidationError, find_patient_by_mrn, start_trial
-from clinic.trial_results import analyze_and_store
-from devices.device import Device
-from devices.errors import DeviceError
+from clinic.vocabulary import EXERCISES
 from ui.commands._common import open_workstation, parse_port_spec, subparser
-from ui.context import UserError
+from ui.errors import UserError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -46,6 +40,14 @@ def _list_ports(as_json: bool) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from clinic.recorder import Recorder
+    from clinic.records.db import unit_of_work
+    from clinic.records.models import Trial
+    from clinic.records.patients import ValidationError, find_patient_by_mrn, start_trial
+    from clinic.trial_results import analyze_and_store
+    from devices.device import Device
+    from devices.errors import DeviceError
+
     if args.list_ports:
         return _list_ports(args.json)
     if not args.patient:

@@ -6,11 +6,9 @@ import argparse
 import sys
 import time
 
-from devices.simulator.faults import FaultPlan
-from devices.simulator.physiology import EXERCISES, PROFILES
-from devices.simulator.rig import SimulatedRig
+from devices.simulator.names import PROFILE_NAMES, SIM_EXERCISES
 from ui.commands._common import subparser
-from ui.context import UserError
+from ui.errors import UserError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -20,8 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--protocol", choices=("glutelab", "cyton"), default="glutelab",
                    help="EMG protocol: GluteLab v1, or an emulated OpenBCI Cyton (8 ch, 250 Hz); the plate "
                         "always speaks GluteLab v1")
-    p.add_argument("--profile", choices=sorted(PROFILES), default="healthy")
-    p.add_argument("--exercise", choices=EXERCISES, default="cook_hip_lift")
+    p.add_argument("--profile", choices=PROFILE_NAMES, default="healthy")
+    p.add_argument("--exercise", choices=SIM_EXERCISES, default="cook_hip_lift")
     p.add_argument("--side", choices=("left", "right"), default="left")
     p.add_argument("--reps", type=int, default=8)
     p.add_argument("--rate", type=float, default=2000.0,
@@ -40,6 +38,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from devices.simulator.faults import FaultPlan
+    from devices.simulator.rig import SimulatedRig
+
     try:
         plan = FaultPlan(drop_rate=args.drop_rate, corrupt_rate=args.corrupt_rate,
                          unplug_after_s=args.unplug_after, replug_after_s=args.replug_after, seed=args.seed)
