@@ -7,6 +7,7 @@ documented in docs/analysis.md.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,7 @@ from clinic.signals.reps import Rep, segment_reps, segment_reps_from_envelopes
 from clinic.signals.summary import rep_summary
 
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 
 MUSCLES = ("glute_max", "hamstrings", "erector_spinae")
 MIN_DURATION_S = 2.0
@@ -261,6 +263,17 @@ def _in_background(fn: Callable[..., _T], *args: object) -> Callable[[], _T]:
     return future.result
 
 
+def _settle(plate_result: Callable[[], _Plate]) -> str | None:
+    """Wait for the plate stage of a trial whose EMG analysis ended early, so that its error is logged (with
+    its traceback) and said, not lost with its thread."""
+    try:
+        plate_result()
+    except Exception as exc:  # noqa: BLE001 - the trial already has an error; this one is added to it
+        log.error("plate analysis failed", exc_info=exc)
+        return f"the plate analysis failed as well: {exc}"
+    return None
+
+
 def _error_result(reason: str, rate_hz: float, n: int, settings: OnsetSettings) -> dict[str, object]:
     return {"error": reason, "method": settings.as_dict(), "sample_rate_hz": rate_hz,
             "duration_s": n / rate_hz if rate_hz > 0 else None, "channels": {}, "reps": [],
@@ -343,6 +356,9 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
         reasons = "; ".join(f"{q.name}: {q.reasons[0]}" for q in quality if q.reasons)
         result = _error_result(f"no usable EMG channel ({reasons})", emg_rate_hz, n, settings)
         result["quality"] = {q.name: q.as_dict() for q in quality}
+        plate_failure = _settle(plate_result)
+        if plate_failure:
+            result["notes"] = [plate_failure]
         return result
     onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings, baseline=det_baseline)
     plate = plate_result()

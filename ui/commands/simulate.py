@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 
@@ -76,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
               f"{len(rig.scenario.truth)} reps looping every {rig.scenario.duration_s:.1f} s; Ctrl-C stops",
               file=sys.stderr, flush=True)
         deadline = None if args.seconds is None else time.monotonic() + args.seconds
+        previous = signal.signal(signal.SIGTERM, _terminated)
         try:
             while deadline is None or time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -83,6 +85,18 @@ def run(args: argparse.Namespace) -> int:
                     raise UserError(rig.emg.error or rig.plate.error)
         except KeyboardInterrupt:
             pass
+        except _Terminated:
+            return 143
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     finally:
-        rig.stop()
+        rig.stop()  # closes the ptys and removes their /tmp/glutelab-sim-* folders
     return 0
+
+
+class _Terminated(Exception):
+    """SIGTERM: stop the simulated devices and clean up, as Ctrl-C does."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise _Terminated
