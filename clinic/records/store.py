@@ -327,7 +327,10 @@ class RecordingWriter:
 
     def _refused_message(self, exc: DBAPIError) -> str:
         reason = _first_line(exc)
-        why = "the disk or the database is full" if "full" in reason.lower() else "the database refused the data"
+        lowered = reason.lower()
+        why = ("the disk or the database is full" if "full" in lowered
+               else "the disk cannot be written (full, or the file may not grow)" if "disk i/o" in lowered
+               else "the database refused the data")
         return (f"Recording {self.recording_id} stopped: {why} ({reason}). The first {self._seconds_kept():.1f} s "
                 "are kept. Free disk space (or ask the administrator) before recording again.")
 
