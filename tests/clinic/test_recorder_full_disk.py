@@ -38,11 +38,11 @@ SCRIPT = textwrap.dedent("""
 
     stream = Stream()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as a full disk does
-    resource.setrlimit(resource.RLIMIT_FSIZE, (1_500_000, resource.RLIM_INFINITY))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (800_000, resource.RLIM_INFINITY))
     recorder = Recorder(factory, trial_id, [stream])
     recorder.start()
     rng = np.random.default_rng(0)
-    for i in range(600):  # up to 60 s of noise: far more than 1.5 MB
+    for i in range(600):  # up to 60 s of noise: far more than 0.8 MB
         for sink in list(stream.sinks):
             sink(SampleBlock(rng.integers(-30000, 30000, (100, 4)).astype(np.int32), i * 100, time.monotonic()))
         if recorder.errors:
