@@ -121,3 +121,20 @@ def test_a_report_to_a_full_disk_leaves_no_pdf(tmp_path):
                           text=True, timeout=120)
     assert proc.returncode == 3 and proc.stdout.strip() == "EFBIG", proc.stderr
     assert list(target.parent.iterdir()) == []  # no 0-byte PDF, no temporary file
+
+
+def test_an_edf_export_keeps_the_time_base_and_marks_the_gap(db, tmp_path):
+    from .independent_readers import read_edf
+
+    _, factory = db
+    sid, counts = _session_with_a_gap(factory)
+    with unit_of_work(factory) as s:
+        (path,) = export_session(s, SYSTEM, sid, "edf", tmp_path)
+    edf = read_edf(path)
+    digital = edf["signals"]["glute_max_left"]["digital"]
+    np.testing.assert_array_equal(digital[:FIRST[1]], counts[:FIRST[1], 0])
+    np.testing.assert_array_equal(digital[SECOND[0]:SECOND[1]], counts[SECOND[0]:, 0])  # after the gap, on time
+    assert (digital[FIRST[1]:SECOND[0]] == 0).all()  # 0 uV in the gap, and an annotation saying so
+    notes = edf["annotations"]
+    (at,) = [i for i, a in enumerate(notes) if a.startswith("gap: no signal recorded")]
+    assert notes[at - 1].endswith("+20\x153")  # onset 20 s, duration 3 s (EDF+ TAL)
