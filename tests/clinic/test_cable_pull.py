@@ -104,3 +104,45 @@ def test_a_pull_without_replug_is_kept_as_an_event_and_the_caller_sees_the_link_
         (event,) = rec.events
         assert event["kind"] == "cable_pulled" and event["replugged_at_s"] is None
         assert event["first_sample"] == rec.n_samples > 0
+
+
+def test_a_stored_recording_with_a_pull_is_analysed_on_either_side_of_the_gap(db):
+    """Before: the gap was stored as the last sample repeated and the whole trial was rejected ("electrode
+    disconnected?"). Now the stored gap loads as NaN and the reps on either side are analysed."""
+    from clinic.records.models import Trial
+    from clinic.records.store import RecordingWriter
+    from clinic.signals.conditioning import ConditioningSettings
+    from clinic.trial_analysis import analyze_stored_trial
+    from devices.simulator.physiology import build_scenario
+    from devices.types import SampleBlock
+
+    _, factory = db
+    trial_id = _trial(factory)
+    sc = build_scenario("healthy", reps=4, seed=7, emg_rate_hz=1000.0, rest_s=6.0, side="left")
+    scale = 0.05
+    emg_info = DeviceInfo(kind="emg", model="Amp", serial="1", firmware="1", protocol="glutelab",
+                          sample_rate_hz=sc.emg_rate_hz, channel_names=sc.emg_channels, units="uV",
+                          scale=(scale,) * len(sc.emg_channels), simulated=True)
+    counts = np.round(sc.emg_uv / scale).astype(np.int32)
+    gap = (int((sc.truth[1].lower_end_s + 1.5) * 1000), int((sc.truth[1].lower_end_s + 4.0) * 1000))
+    writer = RecordingWriter(factory, trial_id, emg_info)
+    out = False
+    for a in range(0, len(counts), 250):
+        b = min(a + 250, len(counts))
+        if gap[0] < b and a < gap[1]:  # the cable is out for this block
+            if not out:
+                writer.cable_pulled(a / 1000)
+                out = True
+            continue
+        if out:
+            writer.cable_replugged(a / 1000)
+            out = False
+        writer.add(SampleBlock(counts[a:b], a, 0.0))
+    writer.close()
+    with unit_of_work(factory) as s:
+        rec = s.get(Recording, writer.recording_id)
+        assert rec.status == "interrupted" and rec.events[0]["cause"] == "cable_pulled"
+        result = analyze_stored_trial(s, s.get(Trial, trial_id), ConditioningSettings(mains_hz=50.0))
+    assert "error" not in result, result.get("error")
+    assert len(result["gaps"]) == 1 and 2.5 <= result["gaps"][0]["duration_s"] <= 3.0
+    assert len(result["reps"]) == 4
