@@ -83,3 +83,20 @@ def test_a_block_of_the_wrong_shape_is_refused_and_the_queued_samples_are_kept(d
     w.close()
     with unit_of_work(factory) as s:
         np.testing.assert_array_equal(load_counts(s, w.recording_id), good)
+
+
+def test_recovery_keeps_the_chunks_after_a_gap(db, trial_id):
+    """A crash after a gap: start-up recovery counts the samples up to the last chunk (the hole between two
+    chunks is a gap on purpose, a missing seq would be a lost chunk)."""
+    from clinic.records.recovery import recover_interrupted
+
+    _, factory = db
+    w = RecordingWriter(factory, trial_id, EMG_INFO, workstation="ws-crash")
+    w.add(SampleBlock(np.ones((600, 2), np.int32), 0, 0.0))
+    w.add(SampleBlock(np.ones((600, 2), np.int32), 2600, 0.0))  # 2 s gap
+    w.flush()  # then the process dies: no close
+    assert recover_interrupted(factory, "ws-crash", min_age_s=0.0) == [w.recording_id]
+    with unit_of_work(factory) as s:
+        rec = s.get(Recording, w.recording_id)
+        assert rec.status == "recovered" and rec.n_samples == 3200
+        assert [(first, len(c)) for first, c in load_segments(s, w.recording_id)] == [(0, 600), (2600, 600)]
