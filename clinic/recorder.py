@@ -9,18 +9,22 @@ stored with each recording as ``start_offset_s``.
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.records.models import Recording
 from clinic.records.store import RecordingStopped, RecordingWriter
 from devices.types import DeviceInfo, SampleBlock
+
+log = logging.getLogger(__name__)
 
 
 class Stream(Protocol):
@@ -34,67 +38,163 @@ class Stream(Protocol):
 
 
 HEARTBEAT_S = 1.0  # recovery at start leaves a recording alone while its heartbeat is fresh
+#: after a re-plug, a device whose sample index jumped this much less than the host clock says (an 8-bit
+#: packet counter that wrapped, a board that restarted) is put back on the host's time base
+REPLUG_CLOCK_TOLERANCE_S = 0.25
+
+
+@dataclass(frozen=True)
+class LinkEvent:
+    """A device's cable was pulled or re-plugged while recording.
+
+    ``at_s``: seconds since ``Recorder.start``; ``stored_s``: seconds of that stream's signal kept so far.
+    """
+
+    kind: Literal["pulled", "replugged"]
+    stream_id: str
+    recording_id: int
+    at_s: float
+    stored_s: float
+    message: str
 
 
 class _StreamRecorder:
     def __init__(self, stream: Stream, writer: RecordingWriter, t0: float) -> None:
         self.stream = stream
+        self.stream_id = str(getattr(stream, "stream_id", "") or writer.info.kind)
         self.writer = writer
         self.t0 = t0
-        self.queue: queue.Queue[SampleBlock | None] = queue.Queue()
+        self.queue: queue.Queue[SampleBlock | tuple[str, float] | None] = queue.Queue()
         self.offset_s: float | None = None
         self._first_index: int | None = None
+        self._index_shift = 0  # added to device indices after a re-plug that broke the device's own count
+        self._last_end: int | None = None
+        self._last_host_time = 0.0
+        self._check_clock = False
+        self.samples_accepted = 0  # samples handed to the writer (gaps not counted)
+        self.pulled = False
+        self.state_sink: Callable[[str, str], None] = lambda state, message: None
         self.error = ""
         self.thread = threading.Thread(target=self._run, name=f"rec-{writer.recording_id}", daemon=True)
+
+    @property
+    def stored_s(self) -> float:
+        return self.samples_accepted / self.writer.info.sample_rate_hz
 
     def sink(self, block: SampleBlock) -> None:
         self.queue.put(block)
 
+    def link(self, kind: str, at: float) -> None:
+        """From the device's reader thread, in order with its blocks."""
+        self.pulled = kind == "pulled"
+        self.queue.put((kind, at))
+
     def _run(self) -> None:
-        rate = self.writer.info.sample_rate_hz
         while True:
             try:
-                block = self.queue.get(timeout=HEARTBEAT_S)
+                item = self.queue.get(timeout=HEARTBEAT_S)
             except queue.Empty:
-                if not self.error:  # no data (stalled device): store what is queued, show we are alive
+                if not self.error:  # no data (stalled device, pulled cable): store what is queued, show we are alive
                     try:
                         self.writer.flush()
                         self.writer.beat()
                     except RecordingStopped as exc:
                         self.error = str(exc)
+                    except Exception as exc:  # noqa: BLE001
+                        self._unexpected(exc)
                 continue
-            if block is None:
+            if item is None:
                 break
-            if self._first_index is None:
-                self._first_index = block.first_index
-            elapsed_samples = block.end_index - self._first_index
-            estimate = block.host_time - elapsed_samples / rate - self.t0
-            if elapsed_samples <= rate and (self.offset_s is None or estimate < self.offset_s):
-                self.offset_s = estimate
-            if self.error:
-                continue  # keep draining; what was written stays
-            try:
-                self.writer.add(block)
-            except RecordingStopped as exc:  # full disk, database and spool unreachable: data so far is kept
-                self.error = str(exc)
-            except Exception as exc:  # noqa: BLE001 - anything else also stops cleanly and keeps the data
-                self.error = f"recording {self.writer.recording_id} stopped: {exc}"
+            if isinstance(item, tuple):
+                self._on_link(*item)
+            else:
+                self._on_block(item)
+
+    def _on_link(self, kind: str, at: float) -> None:
+        if self.error:
+            return
+        try:
+            if kind == "pulled":
+                self.writer.cable_pulled(at - self.t0)
+            else:
+                self.writer.cable_replugged(at - self.t0)
+                self._check_clock = True
+        except RecordingStopped as exc:
+            self.error = str(exc)
+        except Exception as exc:  # noqa: BLE001
+            self._unexpected(exc)
+
+    def _on_block(self, block: SampleBlock) -> None:
+        rate = self.writer.info.sample_rate_hz
+        if self._check_clock and self._last_end is not None:
+            self._check_clock = False
+            first_row_time = block.host_time - (block.n_samples - 1) / rate
+            host_missing = round((first_row_time - self._last_host_time) * rate) - 1
+            device_missing = block.first_index + self._index_shift - self._last_end
+            if device_missing < host_missing - REPLUG_CLOCK_TOLERANCE_S * rate:
+                log.warning("%s: after the re-plug the device's sample count jumped %d samples, the host clock "
+                            "says %d were missed; the host clock is kept as the time base", self.stream_id,
+                            device_missing, host_missing)
+                self._index_shift += host_missing - device_missing
+        if self._index_shift:
+            block = SampleBlock(block.counts, block.first_index + self._index_shift, block.host_time,
+                                block.stream_id)
+        if self._first_index is None:
+            self._first_index = block.first_index
+        elapsed_samples = block.end_index - self._first_index
+        estimate = block.host_time - elapsed_samples / rate - self.t0
+        if elapsed_samples <= rate and (self.offset_s is None or estimate < self.offset_s):
+            self.offset_s = estimate
+        self._last_end, self._last_host_time = block.end_index, block.host_time
+        if self.error:
+            return  # keep draining; what was written stays
+        try:
+            self.writer.add(block)
+            self.samples_accepted += block.n_samples
+        except RecordingStopped as exc:  # full disk, database and spool unreachable: data so far is kept
+            self.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - anything else also stops cleanly and keeps the data
+            self._unexpected(exc)
+
+    def _unexpected(self, exc: Exception) -> None:
+        log.error("recording %s stopped by an unexpected error", self.writer.recording_id, exc_info=exc)
+        self.error = f"recording {self.writer.recording_id} stopped: {exc}"
 
 
 class Recorder:
+    """Records streams into the database; the caller (the session runner, the window) drives the clock.
+
+    What the caller sees while recording (all safe to read from any thread):
+
+    * ``on_link`` (constructor): called with a ``LinkEvent`` when a device's cable is pulled or re-plugged,
+      on that device's reader thread - do not block in it (the window emits a queued signal).
+    * ``link_state``: ``"ok"`` or ``"pulled"`` (some device is unplugged right now);
+      ``link_events``: every ``LinkEvent`` so far.
+    * ``seconds_stored``: seconds of signal kept, of the stream with the least (gaps do not count), so
+      "record 15 s" can mean 15 s of signal; ``stored_seconds`` per recording id.
+    * ``errors`` (the recording stopped: full disk, ...) and ``warnings`` (spooling locally, ...).
+
+    After ``stop``: each recording's gaps are in ``Recording.events`` (``gaps``, per recording id, has them
+    too) and a recording with a pull or an error is ``interrupted``, otherwise ``complete``.
+    """
+
     def __init__(self, factory: sessionmaker[Session], trial_id: int, streams: list[Stream], *,
-                 spool_dir: str | os.PathLike[str] | None = None, workstation: str | None = None) -> None:
+                 spool_dir: str | os.PathLike[str] | None = None, workstation: str | None = None,
+                 on_link: Callable[[LinkEvent], None] | None = None) -> None:
         """``spool_dir``: the data dir's ``spool/`` (journal while the database is unreachable)."""
         self.factory = factory
         self.trial_id = trial_id
         self.streams = streams
         self.spool_dir = spool_dir
         self.workstation = workstation
+        self.on_link = on_link
         self._parts: list[_StreamRecorder] = []
+        self._link_events: list[LinkEvent] = []
+        self._t0 = 0.0
         self.close_timeout_s = 30.0  # how long ``stop`` waits for a writer thread to store its queue
 
     def start(self) -> None:
-        t0 = time.monotonic()
+        t0 = self._t0 = time.monotonic()
         try:
             for stream in self.streams:
                 if stream.info is None:
@@ -103,14 +203,52 @@ class Recorder:
                                          workstation=self.workstation,
                                          channel_map=getattr(stream, "channel_map", None))
                 part = _StreamRecorder(stream, writer, t0)
+                part.state_sink = self._state_sink(part)
                 self._parts.append(part)
                 part.thread.start()
                 stream.subscribe(part.sink)
+                if hasattr(stream, "on_state"):
+                    stream.on_state(part.state_sink)
         except BaseException:  # a stream that cannot start: the ones already started stop, marked interrupted
             for part in self._parts:
                 part.error = part.error or "the recording could not start on every device"
             self.stop()
             raise
+
+    def _state_sink(self, part: _StreamRecorder) -> Callable[[str, str], None]:
+        def on_state(state: str, message: str) -> None:
+            kinds = {"disconnected": "pulled", "reconnected": "replugged"}
+            if state not in kinds:
+                return
+            now = time.monotonic()
+            part.link(kinds[state], now)
+            event = LinkEvent(kinds[state], part.stream_id, part.writer.recording_id,  # type: ignore[arg-type]
+                              round(now - self._t0, 3), round(part.stored_s, 3), message)
+            self._link_events.append(event)
+            if self.on_link is not None:
+                self.on_link(event)
+        return on_state
+
+    @property
+    def link_state(self) -> Literal["ok", "pulled"]:
+        return "pulled" if any(p.pulled for p in self._parts) else "ok"
+
+    @property
+    def link_events(self) -> list[LinkEvent]:
+        return list(self._link_events)
+
+    @property
+    def seconds_stored(self) -> float:
+        return min((p.stored_s for p in self._parts), default=0.0)
+
+    @property
+    def stored_seconds(self) -> dict[int, float]:
+        return {p.writer.recording_id: p.stored_s for p in self._parts}
+
+    @property
+    def gaps(self) -> dict[int, list[dict[str, object]]]:
+        """Per recording id, the gaps noted so far (complete after ``stop``): ``Recording.events`` entries."""
+        return {p.writer.recording_id: list(p.writer.events) for p in self._parts}
 
     @property
     def errors(self) -> list[str]:
@@ -130,6 +268,8 @@ class Recorder:
         or the caller says why the trial ended early (``interrupted``)."""
         for part in self._parts:
             part.stream.unsubscribe(part.sink)
+            if hasattr(part.stream, "off_state"):
+                part.stream.off_state(part.state_sink)
             part.queue.put(None)
         for part in self._parts:
             part.thread.join(timeout=self.close_timeout_s)
@@ -146,5 +286,6 @@ class Recorder:
                     if rec is not None:
                         rec.start_offset_s = part.offset_s or 0.0
             except Exception as exc:  # noqa: BLE001
+                log.error("recording %s could not be closed", part.writer.recording_id, exc_info=exc)
                 part.error = part.error or f"recording {part.writer.recording_id} could not be closed: {exc}"
         return self.recording_ids

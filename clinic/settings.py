@@ -10,9 +10,10 @@ import json
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from clinic.signals.conditioning import ConditioningSettings
+if TYPE_CHECKING:  # the filters (scipy) load when the conditioning is asked for, not with the settings
+    from clinic.signals.conditioning import ConditioningSettings
 
 
 class SettingsError(ValueError):
@@ -41,6 +42,8 @@ class Settings:
     @property
     def conditioning(self) -> ConditioningSettings:
         """The EMG conditioning this clinic uses (its mains frequency for the notch)."""
+        from clinic.signals.conditioning import ConditioningSettings
+
         return ConditioningSettings(mains_hz=float(self.mains_hz))
 
     @property

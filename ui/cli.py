@@ -13,7 +13,7 @@ import sys
 
 from clinic.identity import APP_NAME, __version__
 from clinic.paths import private_files
-from ui.context import UserError
+from ui.errors import UserError
 
 log = logging.getLogger("glutelab")
 log.addHandler(logging.NullHandler())  # without a log file (simulate, bench) never fall back to a stderr traceback

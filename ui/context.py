@@ -1,4 +1,8 @@
-"""The workstation's open state for one run: data dir, database engine and the signed-in user."""
+"""The workstation's open state for one run: data dir, database engine and the signed-in user.
+
+Database, migration and settings modules are imported when a workstation is opened, not when this module is
+imported, so that ``glutelab --help`` and argument parsing stay fast.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,26 @@ import os
 import sys
 from dataclasses import dataclass, field
 from logging.handlers import RotatingFileHandler
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
-from clinic import settings as settings_file
 from clinic.paths import DataDir
-from clinic.records import db
-from clinic.records.audit import AuditKeyError, audit_key
-from clinic.records.recovery import recover_interrupted
-from clinic.records.security import Actor, sign_in
+from ui.errors import UserError
 
-STARTUP = Actor(0, "startup-recovery", "physiotherapist")  # may recover only its own workstation's
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from clinic import settings as settings_file
+    from clinic.records.security import Actor
+
+__all__ = ["UserError", "Workstation"]
 
 
-class UserError(Exception):
-    """A problem the user can fix; the command line prints the message without a traceback."""
+def _startup_actor() -> Actor:
+    """Start-up recovery acts as this user: it may recover only its own workstation's recordings."""
+    from clinic.records.security import Actor
+
+    return Actor(0, "startup-recovery", "physiotherapist")
 
 
 @dataclass
@@ -32,13 +40,16 @@ class Workstation:
     url: str
     engine: Engine
     factory: sessionmaker[Session]
+    settings: settings_file.Settings
     actor: Actor | None = None
     notes: list[str] = field(default_factory=list)
-    settings: settings_file.Settings = field(default_factory=settings_file.Settings)
 
     @classmethod
     def open(cls, data_dir: str | None = None, database_url: str | None = None,
              migrate: bool = True) -> Workstation:
+        from clinic import settings as settings_file
+        from clinic.records import db
+
         dd = DataDir.resolve(data_dir)
         _setup_logging(dd)
         url = dd.database_url(database_url)
@@ -47,6 +58,8 @@ class Workstation:
         except Exception as exc:  # noqa: BLE001 - a malformed URL or a driver that is not installed
             raise UserError(f"Cannot use the database URL: {exc}") from exc
         if migrate:
+            from clinic.records.audit import AuditKeyError, audit_key
+
             try:
                 audit_key(engine)  # PostgreSQL without the clinic's audit secret: say so now, not at sign-in
             except AuditKeyError as exc:
@@ -60,8 +73,7 @@ class Workstation:
             except Exception as exc:  # noqa: BLE001 - wrong URL, server down, unreadable file
                 engine.dispose()
                 raise UserError(f"Cannot open the database at {engine.url.render_as_string()}: {exc}") from exc
-        ws = cls(dd, url, engine, db.session_factory(engine),
-                 settings=settings_file.load(dd.settings_file))
+        ws = cls(dd, url, engine, db.session_factory(engine), settings=settings_file.load(dd.settings_file))
         if migrate:
             ws.recover_recordings()
         return ws
@@ -69,8 +81,10 @@ class Workstation:
     def recover_recordings(self) -> list[int]:
         """At start: replay this data dir's spool and mark this workstation's interrupted recordings as
         recovered (never another workstation's: only an administrator may, once its heartbeat is stale)."""
+        from clinic.records.recovery import recover_interrupted
+
         try:
-            ids = recover_interrupted(self.factory, actor=STARTUP, spool_dir=self.data_dir.spool)
+            ids = recover_interrupted(self.factory, actor=_startup_actor(), spool_dir=self.data_dir.spool)
         except Exception as exc:  # noqa: BLE001 - never block start-up; say so and leave the data as it is
             logging.getLogger(__name__).exception("recovery at start failed")
             self.notes.append(f"Could not check for interrupted recordings: {exc}")
@@ -91,6 +105,8 @@ class Workstation:
             if not sys.stdin or not sys.stdin.isatty():
                 raise UserError("no password: set GLUTELAB_PASSWORD or run from a terminal to be asked")
             password = getpass.getpass(f"Password for {username}: ")
+        from clinic.records.security import sign_in
+
         try:
             self.actor = sign_in(self.factory, username, password)
         except PermissionError as exc:
@@ -98,6 +114,7 @@ class Workstation:
         return self.actor
 
     def close(self) -> None:
+        """Release the database connections (a command's last step; ``with Workstation.open(...)`` does it)."""
         self.engine.dispose()
 
     def __enter__(self) -> Workstation:
@@ -107,12 +124,33 @@ class Workstation:
         self.close()
 
 
+class _LogFileHandler(RotatingFileHandler):
+    """The data dir's log file. When it cannot be written (a full disk), say so in one line, once, and stop
+    logging to it, instead of logging's "--- Logging error ---" traceback for every record."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        exc = sys.exc_info()[1]
+        why = getattr(exc, "strerror", None) or exc
+        root = logging.getLogger()
+        root.removeHandler(self)
+        root.addHandler(logging.NullHandler())  # not logging's last resort: a stderr line per record
+        try:
+            print(f"glutelab: cannot write the log file {self.baseFilename} ({why}); logging to it is off "
+                  "for this run", file=sys.stderr)
+        except Exception:  # noqa: BLE001 - stderr gone too: nothing more to say
+            pass
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - closing flushes to the same full disk
+            pass
+
+
 def _setup_logging(dd: DataDir) -> None:
     root = logging.getLogger()
     if any(isinstance(h, RotatingFileHandler) for h in root.handlers):
         return
     try:
-        handler = RotatingFileHandler(dd.logs / "glutelab.log", maxBytes=2_000_000, backupCount=3)
+        handler = _LogFileHandler(dd.logs / "glutelab.log", maxBytes=2_000_000, backupCount=3)
     except OSError:
         return
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

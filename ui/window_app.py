@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
+import time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from clinic import settings
 from clinic.records.db import unit_of_work
 from clinic.records.models import User
-from clinic.records.security import Actor
+from clinic.records.security import Actor, create_first_admin
 from clinic.records.security import sign_in as audited_sign_in
 from devices.device import Device
-from devices.simulator.rig import SimulatedRig
 from ui.context import Workstation
+
+if TYPE_CHECKING:
+    from devices.simulator.rig import SimulatedRig
 
 
 def remember_ports(ws: Workstation, connected: list[Device]) -> None:
@@ -38,6 +43,26 @@ def _first_paint(stamp: float, quit_after: float, app) -> None:  # noqa: ANN001
         app.quit()
 
 
+#: set (to anything) to close the window right after its first paint and print "first paint <time.time()>":
+#: ``glutelab bench`` measures the start-up time with it
+QUIT_AFTER_FIRST_PAINT = "GLUTELAB_QUIT_AFTER_FIRST_PAINT"
+
+
+def _quit_after_first_paint(app: object, window: object) -> None:
+    from PySide6 import QtCore
+
+    class FirstPaint(QtCore.QObject):
+        def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt's name
+            if event.type() == QtCore.QEvent.Type.Paint and not self.property("seen"):
+                self.setProperty("seen", True)
+                QtCore.QTimer.singleShot(0, lambda: (print(f"first paint {time.time():.6f}", flush=True),
+                                                     app.quit()))  # type: ignore[attr-defined]
+            return False
+
+    watcher = FirstPaint(window)  # type: ignore[arg-type]
+    window.stack.currentWidget().installEventFilter(watcher)  # type: ignore[attr-defined]
+
+
 def run_window(args: argparse.Namespace) -> int:
     from PySide6 import QtCore, QtWidgets
 
@@ -57,6 +82,7 @@ def run_window(args: argparse.Namespace) -> int:
     ws = Workstation.open(data_dir, None if args.demo else args.database_url)
     try:
         if args.demo:
+            from devices.simulator.rig import SimulatedRig
             from ui.demo import seed_demo
 
             users = seed_demo(ws.factory, ws.settings.conditioning)
@@ -73,7 +99,7 @@ def run_window(args: argparse.Namespace) -> int:
         def sign_in(username: str, password: str) -> Actor:
             return audited_sign_in(ws.factory, username, password)
 
-        def create_first_admin(username: str, password: str) -> None:
+        def make_first_admin(username: str, password: str) -> None:
             with unit_of_work(ws.factory) as s:
                 create_first_admin(s, username, password)
 
@@ -81,7 +107,7 @@ def run_window(args: argparse.Namespace) -> int:
             no_users = s.scalar(select(func.count(User.id))) == 0
         window = MainWindow(ws.factory, sign_in, devices, " - DEMO (simulated devices)" if args.demo else "",
                             idle_lock_minutes=ws.settings.idle_lock_minutes, conditioning=ws.settings.conditioning,
-                            create_first_admin=create_first_admin if no_users else None)
+                            create_first_admin=make_first_admin if no_users else None)
         for note in ws.notes:
             window.show_notice(note)
         window.devices_page.emg_port.setCurrentText(ws.settings.last_port_emg)
@@ -93,6 +119,8 @@ def run_window(args: argparse.Namespace) -> int:
 
         def start_simulator() -> None:
             """A fresh simulated rig (its recordings are marked SIMULATED); all are stopped at exit."""
+            from devices.simulator.rig import SimulatedRig
+
             sim = SimulatedRig(profile="typical", reps=50).start()
             rigs.append(sim)
             window.devices_page.emg_port.setCurrentText(sim.emg_path)
@@ -107,6 +135,8 @@ def run_window(args: argparse.Namespace) -> int:
             window.on_signed_in(sign_in("physio", "demo-physio-1"))
         if args.quit_after is not None:
             FirstPaint(window.stack.currentWidget(), lambda stamp: _first_paint(stamp, args.quit_after, app))
+        if os.environ.get(QUIT_AFTER_FIRST_PAINT):
+            _quit_after_first_paint(app, window)
         window.show()
         if args.quit_after:
             QtCore.QTimer.singleShot(int(args.quit_after * 1000), app.quit)

@@ -14,6 +14,7 @@ import ezc3d
 import numpy as np
 from sqlalchemy.orm import Session
 
+from clinic.atomic_file import atomic_path
 from clinic.records.models import Recording
 from clinic.records.store import load_physical
 
@@ -61,8 +62,8 @@ def export_recording_c3d(s: Session, recording_id: int, path: str | Path,
     c3d.add_parameter("GLUTELAB", "SIMULATED", ["yes" if rec.simulated else "no"])
     c3d.add_parameter("GLUTELAB", "RESAMPLING", ["; ".join(notes) or "none: every channel at its own rate"])
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    c3d.write(str(path))
+    with atomic_path(path) as tmp:
+        c3d.write(str(tmp))
     return path
 
 

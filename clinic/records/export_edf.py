@@ -14,8 +14,9 @@ import numpy as np
 import pyedflib
 from sqlalchemy.orm import Session
 
+from clinic.atomic_file import atomic_path
 from clinic.records.models import Recording
-from clinic.records.store import load_counts
+from clinic.records.store import load_segments
 
 EDF_RANGE = (-32768, 32767)
 BDF_RANGE = (-8388608, 8388607)
@@ -46,18 +47,43 @@ def export_recording_edf(s: Session, recording_id: int, path: str | Path, patien
     rec = s.get(Recording, recording_id)
     if rec is None:
         raise KeyError(f"no recording {recording_id}")
-    counts = load_counts(s, recording_id).astype(np.int64)
     rate = rec.sample_rate_hz
+    counts, holes = _on_time_base(load_segments(s, recording_id), rec)
     if abs(rate - round(rate)) > 1e-9:
         raise ValueError(f"EDF needs a whole number of samples per second; recording {rec.id} has {rate} Hz")
-    n, n_ch = counts.shape
     lo_hi = (counts.min(initial=0), counts.max(initial=0))
     bdf = not (EDF_RANGE[0] <= lo_hi[0] and lo_hi[1] <= EDF_RANGE[1])
     dmin, dmax = BDF_RANGE if bdf else EDF_RANGE
     if bdf and not (dmin <= lo_hi[0] and lo_hi[1] <= dmax):
         raise ValueError(f"recording {rec.id} has counts beyond 24 bits; EDF/BDF cannot hold them losslessly")
     path = Path(path).with_suffix(".bdf" if bdf else ".edf")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        _write(tmp, rec, counts, holes, bdf, patient_code)
+    return path
+
+
+def _on_time_base(segments: list[tuple[int, np.ndarray]],
+                  rec: Recording) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Counts on the recording's time base (EDF+C has no holes: a gap's rows hold the count of 0 physical
+    units and an annotation says no signal was recorded there) and the gaps as (first row, rows)."""
+    n_ch = len(rec.channel_names)
+    end = segments[-1][0] + len(segments[-1][1]) if segments else 0
+    zero = np.round(np.asarray(rec.offset, dtype=np.float64)).astype(np.int64)
+    counts = np.tile(zero, (end, 1)) if end else np.zeros((0, n_ch), np.int64)
+    holes, cursor = [], 0
+    for first, part in segments:
+        if first > cursor:
+            holes.append((cursor, first - cursor))
+        counts[first:first + len(part)] = part
+        cursor = first + len(part)
+    return counts, holes
+
+
+def _write(path: Path, rec: Recording, counts: np.ndarray, holes: list[tuple[int, int]], bdf: bool,
+           patient_code: str) -> None:
+    rate = rec.sample_rate_hz
+    n, n_ch = counts.shape
+    dmin, dmax = BDF_RANGE if bdf else EDF_RANGE
     per_record = int(round(rate))
     padded = -(-max(n, 1) // per_record) * per_record
     if padded > n:
@@ -85,8 +111,9 @@ def export_recording_edf(s: Session, recording_id: int, path: str | Path, patien
         writer.writeSamples([np.ascontiguousarray(counts[:, c], dtype=np.int32) for c in range(n_ch)],
                             digital=True)
         writer.writeAnnotation(n / rate, -1, "end of recording (later samples are padding)")
+        for first, rows in holes:
+            writer.writeAnnotation(first / rate, rows / rate, "gap: no signal recorded (lost link)")
         if rec.simulated:
             writer.writeAnnotation(0, -1, "SIMULATED recording")
     finally:
         writer.close()
-    return path

@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from clinic.atomic_file import atomic_write
 from clinic.records.models import Episode, Patient
 
 GLUTELAB_SYSTEM = "https://glutelab.example/fhir/CodeSystem/results"
@@ -99,6 +100,7 @@ def add_episode(add: Any, ep: Episode, pat_url: str) -> None:
 
 def export_patient_fhir(patient: Patient, path: str | Path) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(patient_bundle(patient), indent=1, ensure_ascii=False), encoding="utf-8")
+    text = json.dumps(patient_bundle(patient), indent=1, ensure_ascii=False)
+    with atomic_write(path) as fh:
+        fh.write(text)
     return path

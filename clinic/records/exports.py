@@ -19,8 +19,7 @@ from clinic.records.export_fhir import export_patient_fhir
 from clinic.records.models import Session as VisitSession
 from clinic.records.patients import find_patient_by_mrn
 from clinic.records.security import Actor
-
-RECORDING_FORMATS = ("csv", "edf", "c3d")
+from clinic.vocabulary import RECORDING_FORMATS
 
 
 def export_session(s: Session, actor: Actor, session_id: int, fmt: str, out_dir: str | Path,
@@ -35,6 +34,18 @@ def export_session(s: Session, actor: Actor, session_id: int, fmt: str, out_dir:
     why = require_release(s, actor, visit.episode.patient_id, "export", reason)
     mrn = visit.episode.patient.mrn
     written: list[Path] = []
+    try:
+        _export_trials(s, actor, visit, fmt, out_dir, mrn, written, why)
+    except BaseException:  # e.g. a full disk: the transaction (and its audit rows) rolls back, so must the files
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return written
+
+
+def _export_trials(s: Session, actor: Actor, visit: VisitSession, fmt: str, out_dir: str | Path, mrn: str,
+                   written: list[Path], why: str) -> None:
+    """Each file is complete before it appears (``clinic.atomic_file``) and is audited once it has."""
     for trial in visit.trials:
         stem = f"{Path(out_dir)}/session{visit.id}-trial{trial.id}-{trial.exercise}"
         if fmt == "c3d":
@@ -49,7 +60,6 @@ def export_session(s: Session, actor: Actor, session_id: int, fmt: str, out_dir:
             else:
                 written.append(export_recording_edf(s, rec.id, path, patient_code=mrn))
             record_event(s, actor.username, "export", "recording", rec.id, f"{fmt}; {why}")
-    return written
 
 
 def export_patient(s: Session, actor: Actor, mrn: str, out_dir: str | Path, reason: str | None = None) -> Path:

@@ -34,7 +34,6 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES = ("physiotherapist", "administrator", "viewer")
 EPISODE_STATUSES = ("active", "discharged", "cancelled")
 RECORDING_STATUSES = ("recording", "complete", "interrupted", "recovered")
 
@@ -246,6 +245,9 @@ class Recording(Base):
     #: device channel -> muscle (``clinic.channel_map``) as it was when recording; ``channel_names`` are the
     #: names it gave (the muscle, or the device's own name for an unmapped channel)
     channel_map: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: what happened to the link, in order: {"kind": "gap", "cause": "cable_pulled" | "lost_packets",
+    #: "first_sample", "n_samples", "start_s", "duration_s", ...}; the samples of a gap are not stored
+    events: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     trial: Mapped[Trial] = relationship(back_populates="recordings")
     chunks: Mapped[list[RecordingChunk]] = relationship(back_populates="recording", cascade="all, delete-orphan",
                                                         order_by="RecordingChunk.seq")

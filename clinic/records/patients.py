@@ -12,11 +12,10 @@ from clinic.records.audit import record_event
 from clinic.records.models import Episode, Patient, Trial, local_date
 from clinic.records.models import Session as VisitSession
 from clinic.records.security import Actor
+from clinic.vocabulary import EXERCISES
 
 MAX_NOTES = 20000
 SEXES = ("female", "male", "other", "unknown")
-EXERCISES = ("cook_hip_lift", "glute_bridge", "supine_hip_extension", "one_leg_glute_bridge",
-             "bench_sit_down", "mvc", "rest")
 
 
 class ValidationError(ValueError):

@@ -76,12 +76,13 @@ def recover_interrupted(factory: sessionmaker[Session], workstation: str | None 
 
 
 def _contiguous_samples(s: Session, recording_id: int) -> int:
-    """Samples in the unbroken run of chunks from sample 0 (a gap would mean a lost chunk)."""
+    """End of the unbroken run of chunks from seq 0 (a missing seq is a lost chunk; a hole in sample indices
+    between consecutive chunks is a gap the recorder stored on purpose)."""
     end = 0
-    rows = s.execute(select(RecordingChunk.first_sample, RecordingChunk.n_samples)
+    rows = s.execute(select(RecordingChunk.seq, RecordingChunk.first_sample, RecordingChunk.n_samples)
                      .where(RecordingChunk.recording_id == recording_id).order_by(RecordingChunk.seq))
-    for first, n in rows:
-        if first != end:
+    for expected_seq, (seq, first, n) in enumerate(rows):
+        if seq != expected_seq or first < end:
             break
-        end += n
+        end = first + n
     return end

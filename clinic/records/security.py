@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from zxcvbn import zxcvbn
 
 from clinic.records.audit import record_event, write_pending
-from clinic.records.models import ROLES, AuditEvent, User, utcnow
+from clinic.records.models import AuditEvent, User, utcnow
+from clinic.vocabulary import ROLES
 
 _hasher = PasswordHasher()
 _dummy_hash: dict[tuple[int, int, int], str] = {}

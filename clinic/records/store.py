@@ -1,7 +1,8 @@
 """The recording store: raw integer counts in compressed, checksummed chunks inside the database.
 
 A ``RecordingWriter`` is fed sample blocks and commits a chunk at least every half ``flush_s``, so a
-crash loses less than the last second; ``load_counts`` reassembles a recording and verifies every chunk.
+crash loses less than the last second. Each chunk keeps the index of its first sample, so a gap (lost
+packets, a pulled cable) is a hole between chunks; ``load_segments`` reassembles and verifies them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from clinic.records.models import Recording, RecordingChunk, utcnow
 from devices.types import DeviceInfo, SampleBlock
 
 CODEC = "delta-zlib"
+MIN_LOST_PACKET_EVENT_S = 0.1  # lost packets leave a hole this long or longer: kept as an event too
 
 
 class CorruptRecording(RuntimeError):
@@ -48,7 +50,8 @@ def decode_chunk(data: bytes, n_samples: int, n_channels: int, dtype: str) -> np
 
 @dataclass
 class WriterStatus:
-    samples_written: int = 0
+    samples_written: int = 0  # stored in chunks (gaps not counted)
+    end_sample: int = 0  # one past the last stored sample, on the recording's time base
     chunks_written: int = 0
     spooled_chunks: int = 0
     error: str = ""
@@ -110,7 +113,12 @@ class RecordingWriter:
         self._spool_dir = Path(spool_dir) if spool_dir is not None else None
         self._pending: list[np.ndarray] = []
         self._pending_samples = 0
-        self._next_sample = 0
+        self._run_first = 0  # sample index (from the recording's first sample) of ``_pending[0][0]``
+        self._ready: list[tuple[int, np.ndarray]] = []  # runs cut off by a gap, waiting to be stored
+        self.events: list[dict[str, Any]] = []
+        self._events_dirty = False
+        self._pull: dict[str, Any] | None = None
+        self._pulls = 0
         self._seq = 0
         self._base_index: int | None = None
         self._conn: Connection | None = None
@@ -118,7 +126,6 @@ class RecordingWriter:
         self._last_try = 0.0
         self._last_flush = time.monotonic()
         self._stopped = False
-        self._tail: np.ndarray | None = None
         with factory() as s, s.begin():
             rec = Recording(trial_id=trial_id, kind=info.kind, device=asdict(info),
                             sample_rate_hz=info.sample_rate_hz, channel_names=list(info.channel_names),
@@ -133,7 +140,8 @@ class RecordingWriter:
 
     # -- feeding -------------------------------------------------------------------------------------
     def add(self, block: SampleBlock) -> None:
-        """Queue a block; a gap in sample indices (lost packets) is stored as repeated last values."""
+        """Queue a block at its true place on the recording's time base. A jump in sample indices (lost
+        packets, a pulled cable) becomes a hole between stored chunks: no sample is repeated or made up."""
         if self._stopped:
             raise RecordingStopped(self.status.error)
         n_channels = len(self.info.channel_names)
@@ -144,17 +152,62 @@ class RecordingWriter:
         if self._base_index is None:
             self._base_index = block.first_index
         rel = block.first_index - self._base_index
-        expected = self._next_sample + self._pending_samples
-        if rel > expected and self._pending_samples + self._next_sample > 0:
-            last = self._pending[-1][-1:] if self._pending else self._last_row(block.counts.shape[1])
-            self._pending.append(np.repeat(last, rel - expected, axis=0))
-            self._pending_samples += rel - expected
+        expected = self._run_first + self._pending_samples
+        if rel < expected:
+            raise ValueError(f"recording {self.recording_id}: a block starting at sample {rel} overlaps the "
+                             f"samples already received (up to {expected}); the block was not stored")
+        if rel > expected:
+            self._note_gap(expected, rel - expected)
+            self._cut_run(rel)
         self._pending.append(block.counts)
         self._pending_samples += block.n_samples
         half = self.flush_s / 2
         if (self._pending_samples >= half * self.info.sample_rate_hz
                 or time.monotonic() - self._last_flush >= half):
             self.flush()
+
+    @property
+    def samples_received(self) -> int:
+        """Samples accepted so far (stored or queued), gaps not counted: the seconds of signal kept."""
+        return self.status.samples_written + sum(len(c) for _, c in self._ready) + self._pending_samples
+
+    def cable_pulled(self, at_s: float) -> None:
+        """The link went away ``at_s`` seconds after the recording started: store what came before it, and
+        attribute the next gap to the pull."""
+        self._pull = {"pulled_at_s": round(at_s, 3), "replugged_at_s": None}
+        self._pulls += 1
+        self.flush()
+
+    def cable_replugged(self, at_s: float) -> None:
+        if self._pull is not None:
+            self._pull["replugged_at_s"] = round(at_s, 3)
+
+    @property
+    def was_pulled(self) -> bool:
+        return self._pulls > 0
+
+    def _note_gap(self, first: int, n: int) -> None:
+        """Keep the gap as an event: always for a cable pull, for lost packets when it is long enough for a
+        clinician to care (shorter holes are visible in the chunks and counted in the link statistics)."""
+        rate = self.info.sample_rate_hz
+        if self._pull is None and n < MIN_LOST_PACKET_EVENT_S * rate:
+            return
+        event: dict[str, Any] = {"kind": "gap", "cause": "cable_pulled" if self._pull else "lost_packets",
+                                 "first_sample": first, "n_samples": n, "start_s": round(first / rate, 4),
+                                 "duration_s": round(n / rate, 4)}
+        if self._pull is not None:
+            event.update(self._pull)
+            self._pull = None
+        self.events.append(event)
+        self._events_dirty = True
+
+    def _cut_run(self, next_first: int) -> None:
+        """Close the run of consecutive samples being collected; the next one starts at ``next_first``."""
+        if self._pending:
+            self._ready.append((self._run_first, np.concatenate(self._pending)))
+        self._pending = []
+        self._pending_samples = 0
+        self._run_first = next_first
 
     def beat(self) -> None:
         """Show the recording is alive while no data comes (a stalled device, a pulled cable), so that
@@ -168,30 +221,27 @@ class RecordingWriter:
             with self._conn.begin():
                 self._conn.execute(update(Recording.__table__).where(Recording.id == self.recording_id)
                                    .values(heartbeat_at=utcnow()))
+                self._save_events(self._conn)
         except DBAPIError:
             self._drop_connection()
 
-    def _last_row(self, n_channels: int) -> np.ndarray:
-        return self._tail if self._tail is not None else np.zeros((1, n_channels), np.int32)
-
     def flush(self) -> None:
         self._last_flush = time.monotonic()
-        if not self._pending or self._stopped:
+        if self._stopped:
             return
-        counts = np.concatenate(self._pending)
-        data, dtype, digest = encode_chunk(counts)
-        chunk = {"recording_id": self.recording_id, "seq": self._seq, "first_sample": self._next_sample,
-                 "n_samples": len(counts), "dtype": dtype, "codec": CODEC, "data": data, "sha256": digest}
-        if not self._store(chunk):
-            self._pending = [counts]  # busy database: keep the samples, try again at the next flush
-            return
-        self._tail = counts[-1:]
-        self._seq += 1
-        self._next_sample += len(counts)
-        self._pending.clear()
-        self._pending_samples = 0
-        self.status.samples_written = self._next_sample
-        self.status.chunks_written = self._seq
+        self._cut_run(self._run_first + self._pending_samples)
+        while self._ready:
+            first, counts = self._ready[0]
+            data, dtype, digest = encode_chunk(counts)
+            chunk = {"recording_id": self.recording_id, "seq": self._seq, "first_sample": first,
+                     "n_samples": len(counts), "dtype": dtype, "codec": CODEC, "data": data, "sha256": digest}
+            if not self._store(chunk):
+                return  # busy database: keep the samples, try again at the next flush
+            self._ready.pop(0)
+            self._seq += 1
+            self.status.samples_written += len(counts)
+            self.status.end_sample = first + len(counts)
+            self.status.chunks_written = self._seq
 
     # -- storing -------------------------------------------------------------------------------------
     def _store(self, chunk: dict[str, Any]) -> bool:
@@ -206,7 +256,7 @@ class RecordingWriter:
         except DBAPIError as exc:
             self._drop_connection()
             if "locked" in _first_line(exc) and self.engine.dialect.name == "sqlite" \
-                    and self._pending_samples < 30 * self.info.sample_rate_hz:
+                    and self.samples_received - self.status.samples_written < 30 * self.info.sample_rate_hz:
                 self.status.warning = f"The database is busy; recording {self.recording_id} keeps its samples " \
                                       "in memory and retries."
                 return False
@@ -226,6 +276,13 @@ class RecordingWriter:
             self._conn = self.engine.connect()
         with self._conn.begin():
             store_chunks(self._conn, self.recording_id, chunks)
+            self._save_events(self._conn)
+
+    def _save_events(self, conn: Connection) -> None:
+        if self._events_dirty:
+            conn.execute(update(Recording.__table__).where(Recording.id == self.recording_id)
+                         .values(events=list(self.events)))
+            self._events_dirty = False
 
     def _spool(self, chunk: dict[str, Any]) -> None:
         if self.spool_path is None:
@@ -270,11 +327,14 @@ class RecordingWriter:
             self._conn = None
 
     def _seconds_kept(self) -> float:
-        return self._next_sample / self.info.sample_rate_hz
+        return self.status.samples_written / self.info.sample_rate_hz
 
     def _refused_message(self, exc: DBAPIError) -> str:
         reason = _first_line(exc)
-        why = "the disk or the database is full" if "full" in reason.lower() else "the database refused the data"
+        lowered = reason.lower()
+        why = ("the disk or the database is full" if "full" in lowered
+               else "the disk cannot be written (full, or the file may not grow)" if "disk i/o" in lowered
+               else "the database refused the data")
         return (f"Recording {self.recording_id} stopped: {why} ({reason}). The first {self._seconds_kept():.1f} s "
                 "are kept. Free disk space (or ask the administrator) before recording again.")
 
@@ -282,6 +342,7 @@ class RecordingWriter:
         self._stopped = True
         self._pending.clear()
         self._pending_samples = 0
+        self._ready.clear()
         self.status.error = message
         raise RecordingStopped(message)
 
@@ -290,7 +351,7 @@ class RecordingWriter:
         """Flush, copy in any spool, and set the final status. Raises ``RecordingStopped`` if it cannot."""
         if not self._stopped:
             self.flush()
-            if self._pending:  # the database stayed busy: journal the last samples rather than drop them
+            if self._ready:  # the database stayed busy: journal the last samples rather than drop them
                 self._spooling = True
                 self.flush()
         if self._spooling:
@@ -300,7 +361,11 @@ class RecordingWriter:
                 raise RecordingStopped(
                     f"Recording {self.recording_id}: the clinic database is still unreachable; "
                     f"{self._seconds_kept():.1f} s are safe in {self.spool_path} and are copied in at the next start.")
-        if self._stopped and status == "complete":
+        if self._pull is not None:  # pulled and never back: the recording ends at the pull
+            self.events.append({"kind": "cable_pulled", "first_sample": self.status.end_sample, **self._pull})
+            self._pull = None
+            self._events_dirty = True
+        if (self._stopped or self._pulls) and status == "complete":
             status = "interrupted"
         try:
             if self._conn is None:
@@ -308,6 +373,7 @@ class RecordingWriter:
             with self._conn.begin():
                 self._conn.execute(update(Recording.__table__).where(Recording.id == self.recording_id)
                                    .values(status=status, heartbeat_at=utcnow()))
+                self._save_events(self._conn)
         except DBAPIError as exc:
             self._drop_connection()
             raise RecordingStopped(
@@ -326,30 +392,55 @@ def _first_line(exc: BaseException) -> str:
     return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
 
 
-def load_counts(session: Session, recording_id: int) -> np.ndarray:
-    """All counts of a recording (samples x channels), each chunk checked against its checksum."""
+def load_segments(session: Session, recording_id: int) -> list[tuple[int, np.ndarray]]:
+    """The stored runs of consecutive samples, in time order: (index of the first sample, counts samples x
+    channels). A hole between two runs is a gap (lost packets, a pulled cable): nothing was stored for it.
+    Every chunk is checked against its checksum."""
     rec = session.get(Recording, recording_id)
     if rec is None:
         raise KeyError(f"no recording {recording_id}")
     n_ch = len(rec.channel_names)
     chunks = session.scalars(select(RecordingChunk).where(RecordingChunk.recording_id == recording_id)
                              .order_by(RecordingChunk.seq)).all()
-    parts = []
+    runs: list[tuple[int, list[np.ndarray]]] = []
+    end = 0
     for chunk in chunks:
         if hashlib.sha256(chunk.data).hexdigest() != chunk.sha256:
             raise CorruptRecording(f"recording {recording_id}, chunk {chunk.seq}: checksum mismatch; "
                                    "the stored bytes were altered or damaged. Restore from a backup.")
-        parts.append(decode_chunk(chunk.data, chunk.n_samples, n_ch, chunk.dtype))
-    if not parts:
-        return np.zeros((0, n_ch), dtype=np.int32)
-    return np.concatenate(parts)
+        if chunk.first_sample < end:
+            raise CorruptRecording(f"recording {recording_id}, chunk {chunk.seq}: starts at sample "
+                                   f"{chunk.first_sample}, before the end of the previous chunk ({end})")
+        counts = decode_chunk(chunk.data, chunk.n_samples, n_ch, chunk.dtype)
+        if runs and chunk.first_sample == end:
+            runs[-1][1].append(counts)
+        else:
+            runs.append((chunk.first_sample, [counts]))
+        end = chunk.first_sample + chunk.n_samples
+    return [(first, np.concatenate(parts)) for first, parts in runs]
+
+
+def load_counts(session: Session, recording_id: int) -> np.ndarray:
+    """Every stored sample of a recording (samples x channels), gaps left out: use ``load_segments`` or
+    ``load_physical`` where the time base matters."""
+    segments = load_segments(session, recording_id)
+    if not segments:
+        rec = session.get(Recording, recording_id)
+        assert rec is not None
+        return np.zeros((0, len(rec.channel_names)), dtype=np.int32)
+    return np.concatenate([counts for _, counts in segments])
 
 
 def load_physical(session: Session, recording_id: int) -> tuple[Recording, np.ndarray]:
+    """Physical values on the recording's true time base: row i is sample i; the rows of a gap are NaN."""
     rec = session.get(Recording, recording_id)
     if rec is None:
         raise KeyError(f"no recording {recording_id}")
-    counts = load_counts(session, recording_id)
+    segments = load_segments(session, recording_id)
+    end = segments[-1][0] + len(segments[-1][1]) if segments else 0
+    values = np.full((end, len(rec.channel_names)), np.nan, dtype=np.float32)
     scale = np.asarray(rec.scale, dtype=np.float64)
     offset = np.asarray(rec.offset, dtype=np.float64)
-    return rec, ((counts - offset) * scale).astype(np.float32)
+    for first, counts in segments:
+        values[first:first + len(counts)] = (counts - offset) * scale
+    return rec, values

@@ -12,6 +12,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from clinic.atomic_file import atomic_path
+
 
 @dataclass
 class SessionReportData:
@@ -35,7 +37,12 @@ def _fmt(v: object, unit: str = "") -> str:
 
 def write_session_report(path: str | Path, data: SessionReportData) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        _build(tmp, data)
+    return path
+
+
+def _build(path: Path, data: SessionReportData) -> None:
     styles = getSampleStyleSheet()
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
                             topMargin=18 * mm, bottomMargin=18 * mm, title=f"GluteLab session report {data.mrn}",
@@ -73,4 +80,3 @@ def write_session_report(path: str | Path, data: SessionReportData) -> Path:
     story.append(Paragraph("Positive lead = glute before the other muscle. Compare with this patient's earlier "
                            "sessions; no population norm is implied.", styles["Italic"]))
     doc.build(story)
-    return path

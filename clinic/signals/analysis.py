@@ -7,6 +7,7 @@ documented in docs/analysis.md.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,7 @@ from clinic.signals.conditioning import (
     condition_cm,
     envelope_decimated,
 )
+from clinic.signals.gaps import BRIDGE_MAX_S, MAX_BRIDGED_SHARE, Gap, bridge, find_gaps, parts_between
 from clinic.signals.normalise import NO_MVC_REASON, missing_mvc, ratio, resting_baseline, to_percent_mvc
 from clinic.signals.onsets import (
     Burst,
@@ -32,11 +34,12 @@ from clinic.signals.onsets import (
     detection_blocks,
 )
 from clinic.signals.plate import PlateTraces, hold_plate_metrics, row_sums, sit_down_reps
-from clinic.signals.quality import channel_quality, rest_and_motion, summarise
+from clinic.signals.quality import VERDICTS, channel_quality, rest_and_motion, summarise
 from clinic.signals.reps import Rep, segment_reps, segment_reps_from_envelopes
 from clinic.signals.summary import rep_summary
 
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 
 MUSCLES = ("glute_max", "hamstrings", "erector_spinae")
 MUSCLE_TARGETS = frozenset((*MUSCLES, *(f"{m}_{s}" for m in MUSCLES for s in ("left", "right"))))
@@ -123,7 +126,8 @@ def rep_metrics(rep: Rep, onsets: dict[str, ChannelOnsets], side: str, *, names:
         "onset_rel_movement_ms": rel,
         "onset_confidence": conf,
         "firing_order": [k for _, k in fired],
-        "glute_first": bool(fired) and fired[0][1] == "glute_max",
+        # unknown is null, never "no": no glute channel, or no muscle fired in this rep
+        "glute_first": None if channels["glute_max"] is None or not fired else fired[0][1] == "glute_max",
         "glute_lead_hamstrings_ms": lead("hamstrings"),
         "glute_lead_erector_spinae_ms": lead("erector_spinae"),
     }
@@ -260,6 +264,17 @@ def _in_background(fn: Callable[..., _T], *args: object) -> Callable[[], _T]:
     return future.result
 
 
+def _settle(plate_result: Callable[[], _Plate]) -> str | None:
+    """Wait for the plate stage of a trial whose EMG analysis ended early, so that its error is logged (with
+    its traceback) and said, not lost with its thread."""
+    try:
+        plate_result()
+    except Exception as exc:  # noqa: BLE001 - the trial already has an error; this one is added to it
+        log.error("plate analysis failed", exc_info=exc)
+        return f"the plate analysis failed as well: {exc}"
+    return None
+
+
 def _error_result(reason: str, rate_hz: float, n: int, settings: OnsetSettings) -> dict[str, object]:
     return {"error": reason, "method": settings.as_dict(), "sample_rate_hz": rate_hz,
             "duration_s": n / rate_hz if rate_hz > 0 else None, "channels": {}, "reps": [],
@@ -309,6 +324,19 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
     if x.shape[1] != len(names):
         return _error_result(f"{x.shape[1]} channels of data but {len(names)} channel names", emg_rate_hz, n,
                              settings)
+    gaps = find_gaps(x)
+    bridged_note = None
+    if any(g.n > BRIDGE_MAX_S * emg_rate_hz for g in gaps):
+        return _analyze_around_gaps(
+            x, [g for g in gaps if g.n > BRIDGE_MAX_S * emg_rate_hz], emg_rate_hz, names, settings,
+            dict(side=side, force_cells_n=force_cells_n, plate_rate_hz=plate_rate_hz, plate_cells=plate_cells,
+                 exercise=exercise, mvc=mvc, conditioning=conditioning, body_mass_kg=body_mass_kg,
+                 hold_target_s=hold_target_s))
+    if gaps and sum(g.n for g in gaps) <= MAX_BRIDGED_SHARE * n:  # more: the quality check says it is broken
+        x = bridge(x, gaps)
+        bridged_note = (f"{len(gaps)} short gap(s) (lost packets, {sum(g.n for g in gaps) / emg_rate_hz * 1000:.0f} "
+                        "ms in all) were bridged by straight lines for the analysis; the stored signal has no "
+                        "samples there")
     if n < MIN_DURATION_S * emg_rate_hz:
         return _error_result(f"recording too short: {n / emg_rate_hz:.2f} s (at least {MIN_DURATION_S:g} s with "
                              "a resting stretch)", emg_rate_hz, n, settings)
@@ -329,6 +357,9 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
         reasons = "; ".join(f"{q.name}: {q.reasons[0]}" for q in quality if q.reasons)
         result = _error_result(f"no usable EMG channel ({reasons})", emg_rate_hz, n, settings)
         result["quality"] = {q.name: q.as_dict() for q in quality}
+        plate_failure = _settle(plate_result)
+        if plate_failure:
+            result["notes"] = [plate_failure]
         return result
     onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings, baseline=det_baseline)
     plate = plate_result()
@@ -358,6 +389,8 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
         elif plate_metrics is not None:
             m["plate"] = plate_metrics[k]
         per_rep.append(m)
+    if bridged_note:
+        notes.append(bridged_note)
     if emg_rate_hz < 1000:
         notes.append(f"EMG sampled at {emg_rate_hz:g} Hz: below 1 kHz the raw signal aliases and onset timing is "
                      "coarse")
@@ -382,4 +415,82 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
         "reps": per_rep,
         "summary": rep_summary(per_rep),
         "notes": notes,
+        "gaps": [],
     }
+
+
+#: per-rep keys that are times from the start of the recording (shifted when parts are joined)
+_REP_TIMES = ("movement_start_s", "hold_start_s", "hold_end_s", "lower_end_s")
+_LANDING_TIMES = ("descent_start_s", "seat_contact_s")
+
+
+def _shifted_rep(rep: dict[str, object], offset_s: float, number: int, first_of_part: bool) -> dict[str, object]:
+    out = dict(rep, rep=number)
+    for key in _REP_TIMES:
+        if isinstance(out.get(key), float | int):
+            out[key] = round(float(out[key]) + offset_s, 4)  # type: ignore[arg-type]
+    onsets = out.get("onset_s")
+    if isinstance(onsets, dict):
+        out["onset_s"] = {k: None if v is None else round(v + offset_s, 4) for k, v in onsets.items()}
+    landing = out.get("landing")
+    if isinstance(landing, dict):
+        out["landing"] = {k: (round(v + offset_s, 4) if k in _LANDING_TIMES and isinstance(v, float | int)
+                              else v) for k, v in landing.items()}
+    if first_of_part:
+        out["rest_before_ms"] = None  # the rest before it is partly in the gap
+    return out
+
+
+def _analyze_around_gaps(x: np.ndarray, long: list[Gap], rate_hz: float, names: list[str],
+                         settings: OnsetSettings, options: dict[str, object]) -> dict[str, object]:
+    """Analyse the parts on either side of the gaps, each on its own (filters never run across a gap), and
+    join their reps on the recording's time base."""
+    n = x.shape[0]
+    notes: list[str] = []
+    gap_info = [{"start_s": round(g.start / rate_hz, 4), "duration_s": round(g.n / rate_hz, 4)} for g in long]
+    force = options.get("force_cells_n")
+    plate_rate = options.get("plate_rate_hz")
+    parts: list[tuple[float, dict[str, object]]] = []
+    segments: list[dict[str, object]] = []
+    for a, b in parts_between(n, long):
+        start_s = a / rate_hz
+        seg: dict[str, object] = {"start_s": round(start_s, 4), "end_s": round(b / rate_hz, 4)}
+        part_options = dict(options)
+        if force is not None and plate_rate:
+            k0, k1 = int(round(start_s * float(plate_rate))), int(round(b / rate_hz * float(plate_rate)))  # type: ignore[arg-type]
+            part_options["force_cells_n"] = np.asarray(force)[k0:k1]
+        result = analyze_trial(x[a:b], rate_hz, names, settings=settings, **part_options)  # type: ignore[arg-type]
+        seg["error"] = result.get("error")
+        seg["reps"] = len(result.get("reps") or [])  # type: ignore[arg-type]
+        segments.append(seg)
+        if not result.get("error"):
+            parts.append((start_s, result))
+    where = ", ".join(f"{g['duration_s']:.2f} s at {g['start_s']:.2f} s" for g in gap_info)
+    if not parts:
+        result = _error_result(f"no part of the recording around its gap(s) ({where}) could be analysed: "
+                               + "; ".join(str(s_["error"]) for s_ in segments), rate_hz, n, settings)
+        result.update(gaps=gap_info, segments=segments)
+        return result
+    base = dict(max(parts, key=lambda p: float(p[1]["duration_s"]))[1])  # type: ignore[arg-type]
+    reps: list[dict[str, object]] = []
+    channels: dict[str, dict[str, object]] = {k: dict(v) for k, v in base["channels"].items()}  # type: ignore[union-attr]
+    for ch in channels.values():
+        ch["bursts"] = []
+    for offset, result in parts:
+        for i, rep in enumerate(result["reps"]):  # type: ignore[arg-type]
+            reps.append(_shifted_rep(rep, offset, len(reps) + 1, i == 0))
+        for name, ch in result["channels"].items():  # type: ignore[union-attr]
+            channels[name]["bursts"].extend(  # type: ignore[union-attr]
+                {**b, "onset_s": round(b["onset_s"] + offset, 6), "offset_s": round(b["offset_s"] + offset, 6)}
+                for b in ch["bursts"])
+    notes.append(f"the recording has {len(long)} gap(s) with no signal ({where}; a pulled cable?): the parts on "
+                 "either side were analysed separately")
+    notes.extend(f"part {s_['start_s']:.2f}-{s_['end_s']:.2f} s not analysed: {s_['error']}"
+                 for s_ in segments if s_["error"])
+    for _, result in parts:
+        notes.extend(nt for nt in result.get("notes") or [] if nt not in notes)  # type: ignore[union-attr]
+    verdicts = [str(r["quality_verdict"]) for _, r in parts]
+    base.update(duration_s=round(n / rate_hz, 4), channels=channels, reps=reps, summary=rep_summary(reps),
+                notes=notes, gaps=gap_info, segments=segments,
+                quality_verdict=max(verdicts, key=lambda v: VERDICTS.index(v) if v in VERDICTS else 0))
+    return base

@@ -12,7 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import ndimage, signal
+
+
+def _signal():  # noqa: ANN202 - scipy.signal, loaded at the first filter (~1 s), not with the settings
+    from scipy import signal
+
+    return signal
+
 
 #: threads for the offline band-pass (channel groups; scipy's sosfilt runs without the GIL)
 MAX_THREADS = 2
@@ -47,10 +53,10 @@ def bandpass_notch_sos(rate_hz: float, s: ConditioningSettings) -> np.ndarray:
     its magnitude response is squared.
     """
     low, high = band_edges_hz(rate_hz, s)
-    sos = signal.butter(2, [low, high], btype="band", fs=rate_hz, output="sos")
+    sos = _signal().butter(2, [low, high], btype="band", fs=rate_hz, output="sos")
     if s.mains_hz and s.mains_hz < 0.95 * rate_hz / 2.0:
-        b, a = signal.iirnotch(s.mains_hz, Q=30.0, fs=rate_hz)
-        sos = np.vstack([sos, signal.tf2sos(b, a)])
+        b, a = _signal().iirnotch(s.mains_hz, Q=30.0, fs=rate_hz)
+        sos = np.vstack([sos, _signal().tf2sos(b, a)])
     return sos
 
 
@@ -67,7 +73,7 @@ def condition_cm(x_cm: np.ndarray, rate_hz: float,
     sos = bandpass_notch_sos(rate_hz, s).astype(np.float32)
 
     def run(part: np.ndarray) -> np.ndarray:
-        return signal.sosfiltfilt(sos, part, axis=1, padlen=padlen).astype(np.float32, copy=False)
+        return _signal().sosfiltfilt(sos, part, axis=1, padlen=padlen).astype(np.float32, copy=False)
 
     workers = min(threads or MAX_THREADS, os.cpu_count() or 1, x.shape[0])
     if workers > 1 and x.size >= 1_000_000:
@@ -84,8 +90,8 @@ def condition(x: np.ndarray, rate_hz: float, s: ConditioningSettings) -> np.ndar
 
 def linear_envelope(filtered: np.ndarray, rate_hz: float, cutoff_hz: float = 6.0) -> np.ndarray:
     """Full-wave rectification then a zero-phase 2nd-order low-pass (samples x channels, full rate)."""
-    sos = signal.butter(2, min(cutoff_hz, 0.45 * rate_hz), fs=rate_hz, output="sos")
-    return signal.sosfiltfilt(sos, np.abs(filtered), axis=0).astype(np.float32)
+    sos = _signal().butter(2, min(cutoff_hz, 0.45 * rate_hz), fs=rate_hz, output="sos")
+    return _signal().sosfiltfilt(sos, np.abs(filtered), axis=0).astype(np.float32)
 
 
 def block_mean_cm(x_cm: np.ndarray, k: int, rectify: bool = False) -> np.ndarray:
@@ -120,14 +126,16 @@ def envelope_decimated(filtered_cm: np.ndarray, rate_hz: float, cutoff_hz: float
     blocks = block_mean_cm(filtered_cm, k, rectify=True)
     rate = rate_hz / k
     if blocks.shape[1] > 9:
-        sos = signal.butter(2, min(cutoff_hz, 0.45 * rate), fs=rate, output="sos")
-        blocks = signal.sosfiltfilt(sos, blocks, axis=1, padlen=min(blocks.shape[1] - 1, int(rate)))
+        sos = _signal().butter(2, min(cutoff_hz, 0.45 * rate), fs=rate, output="sos")
+        blocks = _signal().sosfiltfilt(sos, blocks, axis=1, padlen=min(blocks.shape[1] - 1, int(rate)))
     return blocks.astype(np.float32), rate
 
 
 def moving_mean_cm(x_cm: np.ndarray, n: int) -> np.ndarray:
     """Centred moving mean over ``n`` samples along time of channel-major data (edges: nearest), float32."""
     n = max(1, min(int(n), x_cm.shape[1]))
+    from scipy import ndimage
+
     return ndimage.uniform_filter1d(np.asarray(x_cm, dtype=np.float32), n, axis=1, mode="nearest")
 
 
@@ -148,14 +156,14 @@ def streaming_lowpass_sos(rate_hz: float, cutoff_hz: float) -> np.ndarray:
     ``sosfiltfilt`` squares the magnitude of the 2nd-order filter (-6 dB at the cut-off); a 4th-order
     Butterworth at 0.8 x the cut-off has nearly the same magnitude, so only the phase differs.
     """
-    return signal.butter(4, min(0.8 * cutoff_hz, 0.45 * rate_hz), fs=rate_hz, output="sos")
+    return _signal().butter(4, min(0.8 * cutoff_hz, 0.45 * rate_hz), fs=rate_hz, output="sos")
 
 
 def group_delay_s(sos: np.ndarray, freqs_hz: np.ndarray, rate_hz: float, step_hz: float = 0.01) -> np.ndarray:
     """Group delay (s) of an SOS filter at ``freqs_hz``, from the phase slope of its frequency response."""
     f = np.asarray(freqs_hz, dtype=np.float64)
-    _, h1 = signal.sosfreqz(sos, worN=f, fs=rate_hz)
-    _, h2 = signal.sosfreqz(sos, worN=f + step_hz, fs=rate_hz)
+    _, h1 = _signal().sosfreqz(sos, worN=f, fs=rate_hz)
+    _, h2 = _signal().sosfreqz(sos, worN=f + step_hz, fs=rate_hz)
     return -np.angle(h2 / h1) / (2 * np.pi * step_hz)
 
 
@@ -174,7 +182,7 @@ class StreamingConditioner:
         self._started = False
         low, high = band_edges_hz(rate_hz, s)
         band = np.linspace(low + 0.25 * (high - low), low + 0.75 * (high - low), 32)  # inside the pass band
-        bp_only = signal.butter(2, [low, high], btype="band", fs=rate_hz, output="sos")  # the notch adds ~0
+        bp_only = _signal().butter(2, [low, high], btype="band", fs=rate_hz, output="sos")  # the notch adds ~0
         self.delay_s = float(np.median(group_delay_s(bp_only, band, rate_hz))
                              + group_delay_s(self._sos_lp, np.array([0.5]), rate_hz)[0])
 
@@ -183,8 +191,8 @@ class StreamingConditioner:
         block = np.asarray(block, dtype=np.float64)
         if not self._started and block.shape[0]:
             # start the band-pass in the steady state of the first sample (no DC step transient)
-            self._z_bp = signal.sosfilt_zi(self._sos_bp)[:, :, None] * block[0][None, None, :]
+            self._z_bp = _signal().sosfilt_zi(self._sos_bp)[:, :, None] * block[0][None, None, :]
             self._started = True
-        filtered, self._z_bp = signal.sosfilt(self._sos_bp, block, axis=0, zi=self._z_bp)
-        env, self._z_lp = signal.sosfilt(self._sos_lp, np.abs(filtered), axis=0, zi=self._z_lp)
+        filtered, self._z_bp = _signal().sosfilt(self._sos_bp, block, axis=0, zi=self._z_bp)
+        env, self._z_lp = _signal().sosfilt(self._sos_lp, np.abs(filtered), axis=0, zi=self._z_lp)
         return env.astype(np.float32)

@@ -24,6 +24,8 @@ from clinic.channel_map import UNUSED, ChannelMap, ChannelMapError
 
 MIN_RATE_HZ = 100.0
 MAX_RATE_HZ = 100_000.0
+#: a stated rate (a GluteLab export's comment) and the time column's must agree this well (0.1 %)
+RATE_AGREEMENT = 0.001
 _UNIT_TO_UV = {"uv": 1.0, "µv": 1.0, "mv": 1000.0, "v": 1e6, "nv": 1e-3}
 
 
@@ -118,6 +120,9 @@ def load_csv(path: str | Path, rate_hz: float | None = None) -> LoadedSignals:
     if kind == "plate":
         raise SignalFileError(f"{path} is a force-plate recording; analyse the EMG recording of the trial (or "
                               "the session with --session)")
+    if data.shape[0] < 2:
+        raise SignalFileError(f"{path} holds only one sample; a recording needs many (at least a few seconds "
+                              "with a resting stretch)")
     lower = [n.lower() for n in names]
     offset = 0.0
     notes: list[str] = []
@@ -126,37 +131,68 @@ def load_csv(path: str | Path, rate_hz: float | None = None) -> LoadedSignals:
         t = data[:, k]
         data = np.delete(data, k, axis=1)
         del names[k]
-        if len(t) < 2 or not np.all(np.isfinite(t)):
-            raise SignalFileError(f"{path}: the time column has missing values; fix it or drop it and give --rate")
-        dt = np.diff(t)
-        if comment_rate is not None and rate_hz is None:
-            # a GluteLab export states its rate; its time column is rounded to 6 significant digits, which
-            # repeats values after 100 s at 2 kHz: the stated rate wins, the time column gives the offset
-            rate_hz = comment_rate
-            dt = np.full(1, 1.0 / comment_rate)
-        if np.any(dt <= 0):
-            bad = int(np.argmax(dt <= 0)) + 2 + skip
-            raise SignalFileError(f"{path}: the time column is not strictly increasing (around data line {bad}); "
-                                  "fix it or drop it and give --rate")
-        # 6 significant digits: a column written as 0.001, 0.002 ... means 1000 Hz, not 999.9999999999991
-        file_rate = float(f"{1.0 / float(np.median(dt)):.6g}")
-        if np.max(np.abs(dt - np.median(dt))) > 0.5 * np.median(dt):
-            notes.append("the time column has irregular steps (gaps or jitter); samples are taken as evenly "
-                         f"spaced at {file_rate:g} Hz")
+        if not np.all(np.isfinite(t)):
+            bad = int(np.argmax(~np.isfinite(t))) + 1 + skip
+            raise SignalFileError(f"{path}: the time column has missing values (data line {bad}); fix it or drop "
+                                  "it and give --rate")
+        if comment_rate is not None and np.any(np.diff(t) <= 0) and _rounded_even(t, comment_rate):
+            # an older GluteLab export, its time column rounded to 6 significant digits: the stated rate holds
+            return _loaded(path, data, comment_rate, names, kind, float(t[0]), notes)
+        file_rate, index = _time_grid(t, path, skip)
+        if comment_rate is not None and abs(comment_rate - file_rate) > RATE_AGREEMENT * comment_rate:
+            raise SignalFileError(f"{path}: the file's comment states {comment_rate:g} Hz but its time column "
+                                  f"steps at {file_rate:.6g} Hz; correct the comment or the time column")
         if rate_hz is not None and abs(rate_hz - file_rate) > 0.01 * file_rate:
             raise SignalFileError(f"{path}: --rate {rate_hz:g} Hz disagrees with the time column ({file_rate:.6g} "
                                   "Hz); drop one of them")
-        rate_hz = rate_hz or file_rate
+        rate_hz = rate_hz or comment_rate or file_rate
         offset = float(t[0])
+        index = np.round((t - offset) * rate_hz).astype(np.int64)
+        if np.max(np.abs(t - offset - index / rate_hz)) > 0.25 / rate_hz or np.any(np.diff(index) < 1):
+            notes.append("the time column has irregular steps (jitter); samples are taken as evenly spaced at "
+                         f"{rate_hz:g} Hz")
+        elif index[-1] + 1 > len(t):  # the time column jumps: the samples of a gap are missing, keep the hole
+            full = np.full((int(index[-1]) + 1, data.shape[1]), np.nan)
+            full[index] = data
+            n_gaps = int(np.count_nonzero(np.diff(index) > 1))
+            notes.append(f"the time column jumps over {n_gaps} gap(s) ({(len(full) - len(t)) / rate_hz:.3f} s with "
+                         "no samples); they are kept as gaps")
+            data = full
     elif rate_hz is None:
         if comment_rate is None:
             raise SignalFileError(f"{path} has no 'time' column: give the sample rate with --rate HZ")
         rate_hz = comment_rate
-    _check_rate(float(rate_hz), path)
+    return _loaded(path, data, float(rate_hz), names, kind, offset, notes)
+
+
+def _loaded(path: Path, data: np.ndarray, rate_hz: float, names: list[str], kind: str | None, offset: float,
+            notes: list[str]) -> LoadedSignals:
+    _check_rate(rate_hz, path)
     if not names:
         raise SignalFileError(f"{path} has no signal columns")
-    return LoadedSignals(data.astype(np.float32), float(rate_hz), names, str(path), time_offset_s=offset,
+    return LoadedSignals(data.astype(np.float32), rate_hz, names, str(path), time_offset_s=offset,
                          kind=kind or "emg", notes=notes)
+
+
+def _rounded_even(t: np.ndarray, rate_hz: float) -> bool:
+    """True if ``t`` is evenly spaced at ``rate_hz`` once its rounding to 6 significant digits is allowed for."""
+    expected = t[0] + np.arange(len(t)) / rate_hz
+    return bool(np.all(np.abs(t - expected) <= 5e-6 * np.maximum(np.abs(expected), 1e-3) + 0.01 / rate_hz))
+
+
+def _time_grid(t: np.ndarray, path: Path, skip: int) -> tuple[float, np.ndarray]:
+    """The rate a time column steps at (from its whole span, not one rounded step) and each row's sample
+    index; a jump over missing samples is a gap, not a change of rate."""
+    dt = np.diff(t)
+    if np.any(dt <= 0):
+        bad = int(np.argmax(dt <= 0)) + 2 + skip
+        raise SignalFileError(f"{path}: the time column is not strictly increasing (around data line {bad}); "
+                              "fix it or drop it and give --rate")
+    step = float(np.median(dt))
+    index = np.round((t - t[0]) / step).astype(np.int64)
+    rate = float(index[-1]) / float(t[-1] - t[0])
+    # 6 significant digits: a column written as 0.001, 0.002 ... means 1000 Hz, not 999.9999999999991
+    return float(f"{rate:.6g}"), index
 
 
 def _is_number(s: str) -> bool:

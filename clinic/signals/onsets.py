@@ -39,8 +39,9 @@ import numpy as np
 from scipy import ndimage
 
 from clinic.signals.conditioning import ConditioningSettings, block_mean_cm, condition_cm, moving_mean_cm
+from clinic.vocabulary import ONSET_METHODS
 
-METHODS = ("hodges_bui", "tkeo")
+METHODS = ONSET_METHODS
 
 
 @dataclass(frozen=True)

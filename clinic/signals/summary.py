@@ -57,7 +57,7 @@ def rep_summary(reps: Sequence[Mapping[str, object]]) -> dict[str, object]:
     Flat keys: ``<number>_median`` and ``<number>_iqr`` for the numbers the reports plot, plus a ``spread``
     object with the full description of each.
     """
-    firsts = [bool(r.get("glute_first")) for r in reps if r.get("firing_order")]
+    firsts = [bool(r["glute_first"]) for r in reps if r.get("glute_first") is not None]  # unknown: skipped
     out: dict[str, object] = {
         "reps": len(reps),
         "glute_first_share": round(sum(firsts) / len(firsts), 4) if firsts else None,

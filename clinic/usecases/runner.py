@@ -154,6 +154,18 @@ class MappedStream:
     def unsubscribe(self, sink: Callable[[SampleBlock], None]) -> None:
         self.device.unsubscribe(sink)
 
+    @property
+    def stream_id(self) -> str:
+        return str(getattr(self.device, "stream_id", "") or "emg")
+
+    def on_state(self, sink: Callable[[str, str], None]) -> None:
+        self.device.on_state(sink)
+
+    def off_state(self, sink: Callable[[str, str], None]) -> None:
+        off = getattr(self.device, "off_state", None)
+        if off is not None:
+            off(sink)
+
 
 class _Counter:
     """Samples received from one stream since a mark (the runner's clock of signal time)."""
@@ -463,7 +475,9 @@ class SessionRunner:
 
     @property
     def seconds_recorded(self) -> float:
-        """Seconds of signal received from the main stream (EMG, else the plate) in this trial."""
+        """Seconds of signal stored in this trial (of the stream with the least; a gap does not count)."""
+        if self._recorder is not None:
+            return self._recorder.seconds_stored
         return self._counter.seconds if self._counter is not None else 0.0
 
     @property

@@ -241,7 +241,8 @@ class CytonDecoder:
                     final: bool) -> tuple[str, int]:
         """The last packet of a run is followed by garbage: is it a truncated packet glued to the next one?
 
-        It is when a packet starts inside it with the next counter and is confirmed by the packet after it.
+        It is when a packet with the next counter starts inside it (confirmed by the packet after it, or
+        not when that one is damaged as well).
         """
         i = int(np.searchsorted(cands, p + 1))
         while i < len(cands) and cands[i] < p + PACKET_SIZE:
@@ -250,20 +251,28 @@ class CytonDecoder:
                 confirmed = self._confirmed(arr, ok, q, n)
                 if confirmed is None:  # at the end of a stream, its continuing counter will do
                     return ("reject" if final else "wait"), q
-                if confirmed:
-                    return "reject", q
+                # confirmed by the packet after it, or not (that one is damaged too): a header, a continuing
+                # counter and a footer 33 bytes on inside a packet's data is far less likely (~1e-6) than a
+                # truncated packet whose 33rd byte happens to look like a footer (~3 %)
+                return "reject", q
             i += 1
         return "ok", p
 
     def _hunt(self, arr: np.ndarray, ok: np.ndarray, cands: np.ndarray, pos: int, n: int, last: int | None,
               final: bool) -> tuple[int | None, int | None]:
-        """(first candidate from ``pos`` on confirmed by the next packet, else the first candidate still
-        waiting for its confirming packet)."""
+        """(first candidate from ``pos`` on confirmed by the next packet, or by the last accepted one when
+        the next is damaged too, else the first candidate still waiting for its confirming packet)."""
         i = int(np.searchsorted(cands, pos))
         while i < len(cands):
             c = int(cands[i])
             confirmed = self._confirmed(arr, ok, c, n)
             if confirmed:
+                return c, None
+            if (confirmed is False and last is not None and _continues(last, int(arr[c + 1]))
+                    and not any(_continues(last, int(arr[q + 1])) for q in cands[i + 1:i + PACKET_SIZE]
+                                if q < c + PACKET_SIZE)):
+                # an intact packet between two damaged ones: the packet before the damage confirms it (unless
+                # another packet that would continue it starts inside this one)
                 return c, None
             if confirmed is None:
                 if not final:

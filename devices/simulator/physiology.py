@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import signal
 
+from devices.simulator.names import PROFILE_NAMES, SIM_EXERCISES
+
 MUSCLES = ("glute_max", "hamstrings", "erector_spinae")
 SIDES = ("left", "right")
 DEFAULT_EMG_CHANNELS = tuple(f"{m}_{s}" for s in SIDES for m in MUSCLES)
@@ -81,7 +83,8 @@ PROFILES: dict[str, Profile] = {
     }, "hamstrings and lumbar extensors first, glute late and weak", "plop"),
 }
 
-EXERCISES = ("cook_hip_lift", "glute_bridge", "supine_hip_extension", "one_leg_glute_bridge", "bench_sit_down")
+EXERCISES = SIM_EXERCISES
+assert tuple(sorted(PROFILES)) == PROFILE_NAMES
 
 
 @dataclass

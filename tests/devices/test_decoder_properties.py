@@ -164,3 +164,69 @@ def test_glutelab_survives_many_corrupted_bytes(flips: list[tuple[int, int]], cu
         np.testing.assert_array_equal(row, counts[index])
     for i in set(range(len(frames))) - touched:
         assert all(s in got for s in range(i * SPP, (i + 1) * SPP)), f"untouched frame {i} lost"
+
+
+def _cyton_damages(frame: bytes) -> list[tuple[str, bytes]]:
+    """Every kind of damage to one Cyton packet, as the bytes that reach the host instead of it."""
+    out = [("flipped footer", frame[:-1] + bytes([frame[-1] ^ 0x30])),
+           ("flipped header", bytes([frame[0] ^ 0x01]) + frame[1:]),
+           ("dropped", b"")]
+    out += [(f"truncated to {n}", frame[:n]) for n in range(1, cy.PACKET_SIZE)]
+    counter = frame[1]
+    for garbage in (b"\x00", b"\xa0", b"\xc0", bytes([cy.HEADER, (counter + 1) & 0xFF]), b"\xc0\xa0\xc1" * 5,
+                    bytes([cy.HEADER, counter]) + bytes(40)):
+        out.append((f"garbage {garbage[:6].hex()} between packets", frame + garbage))
+    return out
+
+
+@pytest.mark.parametrize("pattern", ["damage, intact", "damage, intact, damage, intact"])
+def test_cyton_keeps_every_intact_packet_after_a_damaged_one_split_at_every_byte(pattern: str) -> None:
+    """The intact packets after a damaged one (flipped footer, truncated, garbage between packets, dropped) all
+    come back, however the bytes are split: at every single byte, and one byte at a time. The second pattern
+    is the one that used to lose a packet: an intact packet between two damaged ones."""
+    rng = np.random.default_rng(11)
+    counts = rng.integers(-(2**23), 2**23, size=(9, 8))
+    frames = _cyton_frames(counts, 250)  # the counter wraps inside the stream
+    damaged = [3] if pattern == "damage, intact" else [3, 5]
+    for j, (kind, _) in enumerate(_cyton_damages(frames[3])):
+        pieces = list(frames)
+        for k in damaged:
+            pieces[k] = _cyton_damages(frames[k])[j][1]  # the same kind of damage, fitted to packet k
+        stream = b"".join(pieces)
+        kept_whole = kind.startswith("garbage")  # garbage after an intact packet damages nothing
+        intact = [i for i in range(len(frames)) if kept_whole or i not in damaged]
+        must = [i for i in intact if i >= 2]  # a lone first packet cannot be told from garbage (no CRC)
+        splits = [[cut] for cut in range(len(stream) + 1)] + [list(range(1, len(stream)))]
+        for cuts in splits:
+            rows = {tuple(r) for r in _rows(_feed_all(cy.CytonDecoder(), stream, cuts))}
+            lost = [i for i in must if tuple(counts[i]) not in rows]
+            assert not lost, f"{kind}, {pattern}, split at {cuts[:3]}...: intact packets {lost} lost"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cyton_link_with_5_percent_damage_keeps_every_intact_packet(seed: int) -> None:
+    """A long link where ~5 % of packets are damaged (every kind, at random, damage next to damage too),
+    fed in random chunks: every intact packet comes back."""
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(-(2**23), 2**23, size=(2000, 8))
+    frames = _cyton_frames(counts, 0)
+    pieces, intact = [], []
+    for i, frame in enumerate(frames):
+        if rng.random() >= 0.05:
+            pieces.append(frame)
+            intact.append(i)
+            continue
+        kind = rng.integers(0, 4)
+        if kind == 0:  # flipped footer
+            pieces.append(frame[:-1] + bytes([frame[-1] ^ (1 << int(rng.integers(3, 8)))]))
+        elif kind == 1:  # truncated
+            pieces.append(frame[:int(rng.integers(1, cy.PACKET_SIZE))])
+        elif kind == 2:  # garbage between packets
+            pieces.append(rng.integers(0, 256, int(rng.integers(1, 40))).astype(np.uint8).tobytes() + frame)
+            intact.append(i)
+        # kind 3: dropped
+    stream = b"".join(pieces)
+    cuts = np.cumsum(rng.integers(1, 200, len(stream) // 50)).tolist()
+    rows = {tuple(r) for r in _rows(_feed_all(cy.CytonDecoder(), stream, [c for c in cuts if c < len(stream)]))}
+    lost = [i for i in intact if i >= 2 and tuple(counts[i]) not in rows]
+    assert lost == []

@@ -38,3 +38,24 @@ def test_simulate_rejects_bad_fault_options(args: list[str]) -> None:
     proc = _simulate("--seconds", "1", *args)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and err.startswith("glutelab: ")
+
+
+def test_a_terminated_simulator_removes_its_port_folder() -> None:
+    """`glutelab simulate` stopped with SIGTERM (as a test or a service manager does) closes its ptys and
+    removes its /tmp/glutelab-sim-* folder."""
+    import os
+    import signal
+    from pathlib import Path
+
+    proc = _simulate("--device", "both", "--seconds", "60")
+    try:
+        assert proc.stdout is not None
+        folders = {Path(proc.stdout.readline().strip()).parent, Path(proc.stdout.readline().strip()).parent}
+        assert all(f.name.startswith("glutelab-sim-") and f.is_dir() for f in folders)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 143
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert not any(os.path.exists(f) for f in folders)

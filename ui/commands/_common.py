@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from ui.context import Workstation
+if TYPE_CHECKING:
+    from ui.context import Workstation
 
 
 def subparser(sub: argparse._SubParsersAction, name: str, help_text: str,
@@ -19,6 +21,8 @@ def subparser(sub: argparse._SubParsersAction, name: str, help_text: str,
 
 
 def open_workstation(args: argparse.Namespace, sign_in: bool = False) -> Workstation:
+    from ui.context import Workstation
+
     ws = Workstation.open(args.data_dir, args.database_url)
     if sign_in:
         try:

@@ -10,12 +10,9 @@ import argparse
 import json
 import math
 
-from clinic.signals.analysis import analyze_trial
-from clinic.signals.conditioning import ConditioningSettings
-from clinic.signals.io import SignalFileError, apply_channel_map, load_signals, parse_channel_map
-from clinic.signals.onsets import METHODS, OnsetSettings
+from clinic.vocabulary import DEFAULT_ONSET_METHOD, ONSET_METHODS
 from ui.commands._common import subparser
-from ui.context import UserError
+from ui.errors import UserError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--side", choices=("left", "right"), default="left", help="the working side")
     p.add_argument("--mains", type=float, choices=(50.0, 60.0), default=None,
                    help="mains frequency for the notch (default: the clinic setting mains_hz in settings.json)")
-    p.add_argument("--method", choices=METHODS, default=OnsetSettings().method, help="onset detector")
+    p.add_argument("--method", choices=ONSET_METHODS, default=DEFAULT_ONSET_METHOD, help="onset detector")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--store", action="store_true",
                    help="with --session: keep the new results with each trial (e.g. after a late calibration)")
@@ -49,6 +46,11 @@ def _clean(obj: object) -> object:
 def analyze_file(path: str, rate_hz: float | None, channel_map: str | None, side: str, mains_hz: float,
                  method: str) -> dict[str, object]:
     """Load and analyse one file; raises ``UserError`` with the reason when the data cannot be analysed."""
+    from clinic.signals.analysis import analyze_trial
+    from clinic.signals.conditioning import ConditioningSettings
+    from clinic.signals.io import SignalFileError, apply_channel_map, load_signals, parse_channel_map
+    from clinic.signals.onsets import OnsetSettings
+
     try:
         sig = apply_channel_map(load_signals(path, rate_hz), parse_channel_map(channel_map))
     except SignalFileError as exc:
@@ -85,6 +87,7 @@ def _analyze_session(args: argparse.Namespace) -> dict[str, object]:
     from clinic.records.audit import record_event
     from clinic.records.db import unit_of_work
     from clinic.records.models import Session as VisitSession
+    from clinic.signals.conditioning import ConditioningSettings
     from clinic.signals.summary import session_summary
     from clinic.usecases.trial_analysis import analyze_and_store, analyze_stored_trial
     from ui.commands._common import open_workstation

@@ -7,17 +7,14 @@ import argparse
 import getpass
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from sqlalchemy import exc as sa_exc
-
-from clinic.records import db
-from clinic.records.audit import AuditKeyError, audit_key, record_event, verify_chain
-from clinic.records.backup import BackupError, backup, restore
-from clinic.records.models import ROLES
-from clinic.records.recovery import recover_interrupted
-from clinic.records.security import AuthError, create_first_admin, create_user, unlock_user
+from clinic.vocabulary import ROLES
 from ui.commands._common import subparser
-from ui.context import UserError, Workstation
+from ui.errors import UserError
+
+if TYPE_CHECKING:
+    from ui.context import Workstation
 
 ACTIONS = ("upgrade", "current", "init-admin", "add-user", "unlock-user", "backup", "restore", "recover",
            "verify-audit")
@@ -36,6 +33,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sqlalchemy import exc as sa_exc
+
+    from clinic.records.audit import AuditKeyError
+    from ui.context import Workstation
+
     ws = Workstation.open(args.data_dir, args.database_url, migrate=False)
     try:
         return _run(args, ws)
@@ -49,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, ws: Workstation) -> int:
+    from clinic.records import db
+    from clinic.records.backup import BackupError, backup, restore
+    from clinic.records.recovery import recover_interrupted
+
     sqlite = ws.engine.dialect.name == "sqlite"
     if args.action in ("upgrade", "init-admin") or (args.action in ("backup", "recover") and sqlite):
         db.upgrade(ws.engine)  # on PostgreSQL under an advisory lock (clinic.records.db.upgrade)
@@ -98,6 +104,9 @@ def _new_password(env: str, username: str) -> str:
 
 
 def _add_user(args: argparse.Namespace, ws: Workstation) -> int:
+    from clinic.records import db
+    from clinic.records.security import AuthError, create_user
+
     db.prepare(ws.engine)
     actor = ws.sign_in(args.user)
     password = _new_password("GLUTELAB_NEW_PASSWORD", args.username)
@@ -112,6 +121,9 @@ def _add_user(args: argparse.Namespace, ws: Workstation) -> int:
 
 def _init_admin(args: argparse.Namespace, ws: Workstation) -> int:
     """Only on a database without users: every later user is created by a signed-in administrator."""
+    from clinic.records import db
+    from clinic.records.security import create_first_admin
+
     password = _new_password("GLUTELAB_PASSWORD", args.username)
     with db.unit_of_work(ws.factory) as s:
         try:
@@ -123,6 +135,10 @@ def _init_admin(args: argparse.Namespace, ws: Workstation) -> int:
 
 
 def _unlock_or_verify(args: argparse.Namespace, ws: Workstation) -> int:
+    from clinic.records import db
+    from clinic.records.audit import audit_key, record_event, verify_chain
+    from clinic.records.security import unlock_user
+
     try:
         db.prepare(ws.engine)
     except db.SchemaMismatch as exc:

@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from clinic.records.db import unit_of_work
-from clinic.records.exports import RECORDING_FORMATS, export_patient, export_session
+from clinic.vocabulary import RECORDING_FORMATS
 from ui.commands._common import open_workstation, subparser
-from ui.context import UserError
+from ui.errors import UserError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("a patient exports as --format fhir")
     if args.session is not None and fmt == "fhir":
         raise UserError("a session exports as --format csv, edf or c3d")
+    from clinic.records.db import unit_of_work
+    from clinic.records.exports import export_patient, export_session
+
     ws = open_workstation(args, sign_in=True)
     assert ws.actor is not None
     out_dir = args.out_dir or ws.data_dir.exports
@@ -43,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     except (KeyError, ValueError) as exc:
         raise UserError(str(exc).strip("'\"")) from exc
+    except OSError as exc:  # a full disk (ENOSPC, EFBIG), a folder that may not be written
+        raise UserError(f"cannot write the export to {out_dir}: {exc.strerror or exc}. Nothing was exported "
+                        "(no partial file is left); free disk space or choose another --out-dir") from exc
     finally:
         ws.close()
     print(json.dumps({"files": [str(p) for p in written]}))

@@ -13,7 +13,7 @@ import json
 
 from ui.commands._common import open_workstation, subparser
 from ui.commands._session import StopSignals, add_device_options, note, session_runner
-from ui.context import UserError
+from ui.errors import UserError
 
 EXERCISE_CHOICES = ("cook_hip_lift", "glute_bridge", "supine_hip_extension", "one_leg_glute_bridge",
                     "bench_sit_down")
@@ -50,6 +50,7 @@ def _list_ports(as_json: bool) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+
     if args.list_ports:
         return _list_ports(args.json)
     if not args.seconds > 0:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from clinic.records.db import unit_of_work
-from clinic.usecases.reports import build_session_report
 from ui.commands._common import open_workstation, subparser
-from ui.context import UserError
+from ui.errors import UserError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -18,13 +16,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    ws = open_workstation(args, sign_in=True)
-    assert ws.actor is not None
-    out = args.out or ws.data_dir.reports / f"session-{args.session}.pdf"
-    with unit_of_work(ws.factory) as s:
+    from clinic.records.db import unit_of_work
+    from clinic.usecases.reports import build_session_report
+
+    with open_workstation(args, sign_in=True) as ws, unit_of_work(ws.factory) as s:
+        assert ws.actor is not None
+        out = args.out or ws.data_dir.reports / f"session-{args.session}.pdf"
         try:
             path = build_session_report(s, ws.actor, args.session, out, ws.settings.conditioning, args.reason)
         except (KeyError, ValueError, PermissionError) as exc:
             raise UserError(str(exc).strip("'\"")) from exc
+        except OSError as exc:  # a full disk (ENOSPC, EFBIG): no partial PDF is left, nothing is audited
+            raise UserError(f"cannot write the report {out}: {exc.strerror or exc}. No report was written; free "
+                            "disk space or choose another --out") from exc
     print(path)
     return 0

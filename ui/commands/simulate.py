@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 
-from devices.simulator.faults import FaultPlan
-from devices.simulator.physiology import EXERCISES, PROFILES
-from devices.simulator.rig import SimulatedRig
+from devices.simulator.names import PROFILE_NAMES, SIM_EXERCISES
 from ui.commands._common import subparser
-from ui.context import UserError
+from ui.errors import UserError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -20,8 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--protocol", choices=("glutelab", "cyton"), default="glutelab",
                    help="EMG protocol: GluteLab v1, or an emulated OpenBCI Cyton (8 ch, 250 Hz); the plate "
                         "always speaks GluteLab v1")
-    p.add_argument("--profile", choices=sorted(PROFILES), default="healthy")
-    p.add_argument("--exercise", choices=(*EXERCISES, "calibration"), default="cook_hip_lift",
+    p.add_argument("--profile", choices=PROFILE_NAMES, default="healthy")
+    p.add_argument("--exercise", choices=(*SIM_EXERCISES, "calibration"), default="cook_hip_lift",
                    help="'calibration' plays the timetable `glutelab calibrate` follows without a terminal: rest, "
                         "then 3 maximal efforts of each EMG channel in channel order (docs/analysis.md)")
     p.add_argument("--side", choices=("left", "right"), default="left")
@@ -42,6 +41,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from devices.simulator.faults import FaultPlan
+    from devices.simulator.rig import SimulatedRig
+
     try:
         plan = FaultPlan(drop_rate=args.drop_rate, corrupt_rate=args.corrupt_rate,
                          unplug_after_s=args.unplug_after, replug_after_s=args.replug_after, seed=args.seed)
@@ -81,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
               f"{len(rig.scenario.truth)} reps looping every {rig.scenario.duration_s:.1f} s; Ctrl-C stops",
               file=sys.stderr, flush=True)
         deadline = None if args.seconds is None else time.monotonic() + args.seconds
+        previous = signal.signal(signal.SIGTERM, _terminated)
         try:
             while deadline is None or time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -88,8 +91,12 @@ def run(args: argparse.Namespace) -> int:
                     raise UserError(rig.emg.error or rig.plate.error)
         except KeyboardInterrupt:
             pass
+        except _Terminated:
+            return 143
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     finally:
-        rig.stop()
+        rig.stop()  # closes the ptys and removes their /tmp/glutelab-sim-* folders
     return 0
 
 
@@ -103,3 +110,11 @@ def _calibration(args: argparse.Namespace):  # noqa: ANN202 - a devices.simulato
     efforts = [(a, b, k) for k, step in enumerate(steps[1:]) for a, b in step.efforts]
     rate = 250.0 if args.protocol == "cyton" else args.rate
     return calibration_scenario(efforts, steps[-1].end_s + 5.0, emg_rate_hz=rate, seed=args.seed)
+
+
+class _Terminated(Exception):
+    """SIGTERM: stop the simulated devices and clean up, as Ctrl-C does."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise _Terminated

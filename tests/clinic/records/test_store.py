@@ -1,4 +1,4 @@
-"""The recording store on both backends: checksums checked on read, lost packets filled, compact chunks."""
+"""The recording store on both backends: checksums checked on read, lost packets leave holes, compact chunks."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from clinic.records.store import (
     encode_chunk,
     load_counts,
     load_physical,
+    load_segments,
 )
 from clinic.signals.conditioning import ConditioningSettings
 from clinic.usecases.trial_analysis import analyze_stored_trial
@@ -42,7 +43,7 @@ def test_a_damaged_chunk_is_reported_on_read(db, trial_id):
         assert "chunk 1: checksum mismatch" in str(result["error"])
 
 
-def test_lost_packets_are_filled_with_the_last_values_and_storage_is_compact(db, trial_id):
+def test_lost_packets_leave_a_hole_on_the_true_time_base_and_storage_is_compact(db, trial_id):
     _, factory = db
     w = RecordingWriter(factory, trial_id, EMG_INFO)
     t = np.arange(4000)
@@ -51,15 +52,19 @@ def test_lost_packets_are_filled_with_the_last_values_and_storage_is_compact(db,
     w.add(SampleBlock(smooth[1100:4000], 1100, 0.0))  # 100 samples lost on the link
     w.close()
     with unit_of_work(factory) as s:
-        counts = load_counts(s, w.recording_id)
-        assert counts.shape == (4000, 2)
-        np.testing.assert_array_equal(counts[1000:1100], np.repeat(smooth[999:1000], 100, axis=0))
-        np.testing.assert_array_equal(counts[1100:], smooth[1100:])
+        segments = load_segments(s, w.recording_id)
+        assert [(first, len(c)) for first, c in segments] == [(0, 1000), (1100, 2900)]
+        counts = load_counts(s, w.recording_id)  # stored samples only: nothing repeated or made up
+        np.testing.assert_array_equal(counts, np.concatenate([smooth[:1000], smooth[1100:]]))
         stored = sum(len(c.data) for c in s.get(Recording, w.recording_id).chunks)
         assert stored < counts.nbytes / 2  # deltas + zlib: well under the raw int32 size
         rec, values = load_physical(s, w.recording_id)
-        assert rec.n_samples == 4000 and values.dtype == np.float32
-        np.testing.assert_allclose(values, counts * 0.0223, rtol=1e-6)
+        assert rec.n_samples == 4000 and values.shape == (4000, 2) and values.dtype == np.float32
+        assert np.isnan(values[1000:1100]).all() and np.isfinite(np.delete(values, range(1000, 1100), 0)).all()
+        np.testing.assert_allclose(values[1100:], smooth[1100:] * 0.0223, rtol=1e-6)
+        assert rec.status == "complete" and rec.events == [(  # 0.1 s: long enough to be an event
+            {"kind": "gap", "cause": "lost_packets", "first_sample": 1000, "n_samples": 100, "start_s": 1.0,
+             "duration_s": 0.1})]
 
 
 @given(st.integers(1, 8).flatmap(lambda ch: arrays(np.int32, st.tuples(st.integers(1, 300), st.just(ch)),
@@ -79,3 +84,20 @@ def test_a_block_of_the_wrong_shape_is_refused_and_the_queued_samples_are_kept(d
     w.close()
     with unit_of_work(factory) as s:
         np.testing.assert_array_equal(load_counts(s, w.recording_id), good)
+
+
+def test_recovery_keeps_the_chunks_after_a_gap(db, trial_id):
+    """A crash after a gap: start-up recovery counts the samples up to the last chunk (the hole between two
+    chunks is a gap on purpose, a missing seq would be a lost chunk)."""
+    from clinic.records.recovery import recover_interrupted
+
+    _, factory = db
+    w = RecordingWriter(factory, trial_id, EMG_INFO, workstation="ws-crash")
+    w.add(SampleBlock(np.ones((600, 2), np.int32), 0, 0.0))
+    w.add(SampleBlock(np.ones((600, 2), np.int32), 2600, 0.0))  # 2 s gap
+    w.flush()  # then the process dies: no close
+    assert recover_interrupted(factory, "ws-crash", min_age_s=0.0) == [w.recording_id]
+    with unit_of_work(factory) as s:
+        rec = s.get(Recording, w.recording_id)
+        assert rec.status == "recovered" and rec.n_samples == 3200
+        assert [(first, len(c)) for first, c in load_segments(s, w.recording_id)] == [(0, 600), (2600, 600)]

@@ -1,7 +1,7 @@
 """channel maps: the map stored with every recording, and each device's default map
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-02
 
 Written out in full (no model imports) so that it keeps describing revision 0005 forever. Recordings made
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
