@@ -53,12 +53,13 @@ class OnsetSettings:
     window_ms: float = 25.0
     min_on_ms: float = 25.0
     min_off_ms: float = 100.0
-    min_burst_ms: float = 250.0
-    baseline_window_s: float = 20.0
-    baseline_block_ms: float = 250.0
-    baseline_percentile: float = 10.0
+    min_burst_ms: float = 50.0
+    baseline_window_s: float = 60.0
+    baseline_block_ms: float = 100.0
+    baseline_percentile: float = 5.0
+    rest_factor: float = 3.0
     min_snr_db: float = 3.0
-    min_plateau_ms: float = 100.0
+    min_plateau_ms: float = 50.0
     edge_ms: float = 150.0
     min_relative_db: float = -20.0
     refine: bool = True
@@ -70,6 +71,7 @@ class OnsetSettings:
     max_backtrack_ms: float = 500.0
     ramp_ms: float = 20.0
     ramp_post_ms: float = 10.0
+    ramp_floor_fraction: float = 0.03
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -137,10 +139,14 @@ def energy_signal(filtered_cm: np.ndarray, method: str, abs_value: bool = False)
 
 def local_baseline(det_cm: np.ndarray, rate_hz: float,
                    settings: OnsetSettings) -> tuple[np.ndarray, np.ndarray, int]:
-    """Resting level per block (channels x blocks), coefficient of variation per channel, block length.
+    """Resting floor per block (channels x blocks), coefficient of variation per channel, block length.
 
-    The level is a low percentile of block means within the baseline window (drift-following); the CV
-    (SD / mean of the detection signal inside quiet blocks) turns it into a baseline SD.
+    The floor comes from the lowest-energy stretches only, so contractions covering most of the time (or
+    tonic activity) never drag it up: (1) a low percentile (``baseline_percentile``) of ``baseline_block_ms``
+    block means within ``baseline_window_s`` marks the quietest level near each block; (2) blocks within
+    ``rest_factor`` of it are rest; (3) the floor at each block is the mean of the rest blocks within the
+    window (cumulative sums), which is unbiased where a low percentile alone sits under the mean. The CV
+    (SD / mean of the detection signal inside rest blocks) turns it into a baseline SD.
     """
     c, n = det_cm.shape
     b = max(1, int(round(settings.baseline_block_ms / 1000.0 * rate_hz)))
@@ -149,16 +155,25 @@ def local_baseline(det_cm: np.ndarray, rate_hz: float,
     means = blocks.mean(axis=2, dtype=np.float64)
     sds = blocks.std(axis=2, dtype=np.float64)
     w = max(1, int(round(settings.baseline_window_s * 1000.0 / settings.baseline_block_ms)))
+    tiny = np.finfo(np.float32).tiny
     if nb <= w:
-        level = np.repeat(np.percentile(means, settings.baseline_percentile, axis=1, keepdims=True), nb, axis=1)
+        low = np.repeat(np.percentile(means, settings.baseline_percentile, axis=1, keepdims=True), nb, axis=1)
     else:
         # row by row: scipy's 1-D rank filter is ~10x faster than its N-D one, with the same values
-        level = np.vstack([ndimage.percentile_filter(row, settings.baseline_percentile, size=w | 1, mode="nearest")
-                           for row in means])
-    tiny = np.finfo(np.float32).tiny
+        low = np.vstack([ndimage.percentile_filter(row, settings.baseline_percentile, size=w | 1, mode="nearest")
+                         for row in means])
+    rest = means <= settings.rest_factor * np.maximum(low, tiny)
+    # mean of the rest blocks within +-w/2 blocks (at least the quiet percentile itself where there are none)
+    half = w // 2
+    csum = np.concatenate([np.zeros((c, 1)), np.cumsum(np.where(rest, means, 0.0), axis=1)], axis=1)
+    ccnt = np.concatenate([np.zeros((c, 1)), np.cumsum(rest, axis=1)], axis=1)
+    lo = np.clip(np.arange(nb) - half, 0, nb)
+    hi = np.clip(np.arange(nb) + half + 1, 0, nb)
+    cnt = ccnt[:, hi] - ccnt[:, lo]
+    overall = csum[:, -1:] / np.maximum(ccnt[:, -1:], 1)  # where the window holds no rest: the whole recording's
+    level = np.where(cnt > 0, (csum[:, hi] - csum[:, lo]) / np.maximum(cnt, 1), np.where(ccnt[:, -1:] > 0, overall, low))
     level = np.maximum(level, tiny)
-    quiet = means <= 1.25 * level
-    cv = np.array([np.median(sds[i][quiet[i]] / np.maximum(means[i][quiet[i]], tiny)) if quiet[i].any()
+    cv = np.array([np.median(sds[i][rest[i]] / np.maximum(means[i][rest[i]], tiny)) if rest[i].any()
                    else 0.0 for i in range(c)])
     return level, cv, b
 
@@ -191,12 +206,14 @@ def _ramp_models(search: int, post: int) -> tuple[tuple[np.ndarray, np.ndarray],
 
 
 def _ramp_onsets(x: np.ndarray, centres: np.ndarray, rate_hz: float, search_ms: float,
-                 post_ms: float) -> np.ndarray:
+                 post_ms: float, floor_var: np.ndarray | None = None) -> np.ndarray:
     """Onset where the variance starts to grow: fit v(t) = s0 + g (t - t0)^2 (t >= t0) near each centre.
 
     The amplitude of a contraction grows about linearly from its true onset, so its variance grows about
     quadratically; a step model puts the change where the variance is already large (late). ``s0`` comes
-    from the stretch before the search window; ``t0`` and ``g`` are found by maximum likelihood on a grid.
+    from the stretch before the search window, at least ``floor_var`` per centre (the zero-phase band-pass
+    spreads a strong burst's energy a little before its onset, -35 to -45 dB: without a floor a strong, crisp
+    onset is placed where that spread starts); ``t0`` and ``g`` are found by maximum likelihood on a grid.
     """
     if not len(centres):
         return centres
@@ -208,6 +225,8 @@ def _ramp_onsets(x: np.ndarray, centres: np.ndarray, rate_hz: float, search_ms: 
     idx = np.clip(centres[:, None] + offs[None, :], 0, n - 1)
     y = np.square(x[idx], dtype=np.float64)
     s0 = np.maximum(y[:, :pre].mean(axis=1), 1e-12)  # baseline variance
+    if floor_var is not None:
+        s0 = np.maximum(s0, floor_var)
     yy = y[:, pre:] / s0[:, None]  # in baseline units; window covers t0 candidates and the post window
     best_ll = np.full((len(centres),), -np.inf)
     best_t0 = np.zeros(len(centres), dtype=int)
@@ -407,8 +426,12 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
                 offset_d = _level_crossings(z, tails, next_starts, med, off_z, amp, to_z, rate_d, settings, True)
                 onset_idx = onset_d * dec
                 if settings.ramp_ms > 0:
+                    # the burst's own variance over its first 250 ms (at most), for the refinement's floor
+                    burst_var = np.array([float(np.mean(np.square(filtered_cm[i][a * dec:min(b_, a + head_n) * dec],
+                                                                  dtype=np.float64)))
+                                          for a, b_ in zip(anchors, e)])
                     onset_idx = _ramp_onsets(filtered_cm[i], onset_idx, rate_hz, settings.ramp_ms,
-                                             settings.ramp_post_ms)
+                                             settings.ramp_post_ms, settings.ramp_floor_fraction ** 2 * burst_var)
         offset_idx = np.maximum(offset_d * dec + dec // 2, onset_idx + 1)
         bursts: list[Burst] = []
         for j in range(len(s)):
