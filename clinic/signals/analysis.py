@@ -329,7 +329,9 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
         result = _error_result(f"no usable EMG channel ({reasons})", emg_rate_hz, n, settings)
         result["quality"] = {q.name: q.as_dict() for q in quality}
         return result
-    onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings, baseline=det_baseline)
+    onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings, baseline=det_baseline,
+                                    raw_cm=raw_cm if all_finite else np.nan_to_num(raw_cm, nan=0.0, posinf=0.0,
+                                                                                   neginf=0.0))
     plate = plate_result()
     for o, ok in zip(onsets, usable):
         if not ok:
