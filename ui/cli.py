@@ -16,7 +16,7 @@ from ui.context import UserError
 log = logging.getLogger("glutelab")
 log.addHandler(logging.NullHandler())  # without a log file (simulate, bench) never fall back to a stderr traceback
 
-COMMANDS = ("simulate", "record", "analyze", "report", "export", "db", "bench", "selftest")
+COMMANDS = ("simulate", "record", "analyze", "evaluate", "report", "export", "db", "bench", "selftest")
 
 
 def build_parser() -> argparse.ArgumentParser:

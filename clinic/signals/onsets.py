@@ -172,8 +172,9 @@ def local_baseline(det_cm: np.ndarray, rate_hz: float,
     lo = np.clip(np.arange(nb) - half, 0, nb)
     hi = np.clip(np.arange(nb) + half + 1, 0, nb)
     cnt = ccnt[:, hi] - ccnt[:, lo]
-    overall = csum[:, -1:] / np.maximum(ccnt[:, -1:], 1)  # where the window holds no rest: the whole recording's
-    level = np.where(cnt > 0, (csum[:, hi] - csum[:, lo]) / np.maximum(cnt, 1), np.where(ccnt[:, -1:] > 0, overall, low))
+    # where the window holds no rest block: the whole recording's rest mean
+    overall = np.where(ccnt[:, -1:] > 0, csum[:, -1:] / np.maximum(ccnt[:, -1:], 1), low)
+    level = np.where(cnt > 0, (csum[:, hi] - csum[:, lo]) / np.maximum(cnt, 1), overall)
     level = np.maximum(level, tiny)
     cv = np.array([np.median(sds[i][rest[i]] / np.maximum(means[i][rest[i]], tiny)) if rest[i].any()
                    else 0.0 for i in range(c)])

@@ -563,10 +563,7 @@ def build_burst_train(seed: int = 0, *, emg_rate_hz: float = 2000.0, duration_s:
             tau_off = rng.uniform(0.02, 0.06)
             i0, i1 = int(np.ceil(cursor * emg_rate_hz)), min(n, int((cursor + dur + 6 * tau_off) * emg_rate_hz))
             tt = t[i0:i1] - cursor
-            if ramp > 0:
-                e = np.minimum(tt / ramp, 1.0)
-            else:
-                e = 1.0 - np.exp(-tt / rng.uniform(0.004, 0.012))
+            e = np.minimum(tt / ramp, 1.0) if ramp > 0 else 1.0 - np.exp(-tt / rng.uniform(0.004, 0.012))
             if fail_after_s is not None:
                 fail = rng.uniform(*fail_after_s)
                 sag = rng.uniform(0.2, 0.4)
