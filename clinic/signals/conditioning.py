@@ -1,6 +1,6 @@
 """EMG conditioning: band-pass + mains notch, rectification and envelopes.
 
-Offline functions are zero-phase (``sosfiltfilt``; the notch runs forward only, see ``_causal_notch``) for
+Offline functions are zero-phase (``sosfiltfilt``; the notch runs forward only, see ``causal_notch``) for
 stored recordings; ``StreamingConditioner`` carries
 filter state block to block for the live view. Arrays are samples x channels; internally all channels are
 filtered as one channel-major float32 array (contiguous along time, which is what ``sosfilt`` likes).
@@ -60,7 +60,22 @@ def _notch_warmup_samples(rate_hz: float, mains_hz: float, n: int) -> int:
     return min(n, max(step, int(rate_hz) // step * step))
 
 
-def _causal_notch(y: np.ndarray, rate_hz: float, mains_hz: float) -> np.ndarray:
+def causal_highpass(x_cm: np.ndarray, rate_hz: float, low_hz: float, mains_hz: float | None) -> np.ndarray:
+    """Forward-only high-pass (2nd order, started in the steady state of the first sample) and mains notch.
+
+    Nothing of a burst reaches back before its onset, unlike any zero-phase filter (whose low-pass edge near
+    Nyquist spreads a crisp onset back by a few samples, -14 dB at 250 Hz): the onset refinement reads this.
+    """
+    x = np.asarray(x_cm, dtype=np.float32)
+    sos = signal.butter(2, low_hz, btype="high", fs=rate_hz, output="sos")
+    zi = signal.sosfilt_zi(sos)[:, None, :] * x[None, :, :1]
+    y, _ = signal.sosfilt(sos.astype(np.float32), x, axis=1, zi=zi.astype(np.float32))
+    if mains_hz and mains_hz < 0.95 * rate_hz / 2.0 and y.shape[1] > 1:
+        return causal_notch(y, rate_hz, mains_hz)
+    return y.astype(np.float32, copy=False)
+
+
+def causal_notch(y: np.ndarray, rate_hz: float, mains_hz: float) -> np.ndarray:
     """The mains notch run forward only, started in the periodic steady state of the mains.
 
     A zero-phase notch (Q = 30) rings ~0.2 s *before* a sharp onset at several % of the burst amplitude (the
@@ -81,7 +96,7 @@ def _causal_notch(y: np.ndarray, rate_hz: float, mains_hz: float) -> np.ndarray:
 
 def condition_cm(x_cm: np.ndarray, rate_hz: float,
                  s: ConditioningSettings = ConditioningSettings(), threads: int | None = None) -> np.ndarray:
-    """Zero-phase band-pass, then the mains notch forward only (``_causal_notch``), of channel-major raw EMG
+    """Zero-phase band-pass, then the mains notch forward only (``causal_notch``), of channel-major raw EMG
     (channels x samples); DC removed; float32.
 
     The band-pass removes the DC; ``sosfiltfilt``'s odd-extension padding starts it in the steady state, so
@@ -96,7 +111,7 @@ def condition_cm(x_cm: np.ndarray, rate_hz: float,
 
     def run(part: np.ndarray) -> np.ndarray:
         y = signal.sosfiltfilt(sos, part, axis=1, padlen=padlen).astype(np.float32, copy=False)
-        return _causal_notch(y, rate_hz, float(s.mains_hz)) if notch and y.shape[1] > 1 else y  # type: ignore[arg-type]
+        return causal_notch(y, rate_hz, float(s.mains_hz)) if notch and y.shape[1] > 1 else y  # type: ignore[arg-type]
 
     workers = min(threads or MAX_THREADS, os.cpu_count() or 1, x.shape[0])
     if workers > 1 and x.size >= 1_000_000:

@@ -36,11 +36,24 @@ from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-from scipy import ndimage, signal
+from scipy import ndimage
 
-from clinic.signals.conditioning import ConditioningSettings, block_mean_cm, condition_cm, moving_mean_cm
+from clinic.signals.conditioning import (
+    ConditioningSettings,
+    block_mean_cm,
+    causal_highpass,
+    condition_cm,
+    moving_mean_cm,
+)
 
 METHODS = ("hodges_bui", "tkeo")
+#: the onset refinement's fit needs a few samples at low rates (250 Hz: 10 ms is 2.5 samples): at least this
+#: many for the growth after the onset, and for the resting variance before the search window
+RAMP_MIN_POST_SAMPLES = 5
+RAMP_MIN_PRE_SAMPLES = 40
+
+
+
 
 
 @dataclass(frozen=True)
@@ -208,28 +221,8 @@ def _ramp_models(search: int, post: int) -> tuple[tuple[np.ndarray, np.ndarray],
     return tuple(models)
 
 
-@functools.lru_cache(maxsize=8)
-def _causal_highpass(rate_hz: float, low_hz: float) -> tuple[np.ndarray, np.ndarray]:
-    sos = signal.butter(2, low_hz, btype="high", fs=rate_hz, output="sos")
-    return sos, signal.sosfilt_zi(sos)
-
-
-def _causal_windows(raw: np.ndarray, idx: np.ndarray, rate_hz: float, low_hz: float) -> np.ndarray:
-    """Raw EMG at ``idx`` (rows of window indices), high-passed forward only (from a settled start 50 ms
-    earlier): no energy before an onset, where a zero-phase low-pass near Nyquist spreads a crisp onset's
-    energy back by a few samples (-14 dB at 250 Hz)."""
-    warm = max(4, int(round(0.05 * rate_hz)))
-    first = np.maximum(idx[:, 0] - warm, 0)
-    full = np.clip(first[:, None] + np.arange(warm + idx.shape[1])[None, :], 0, len(raw) - 1)
-    w = raw[full].astype(np.float64)
-    sos, zi = _causal_highpass(rate_hz, low_hz)
-    out, _ = signal.sosfilt(sos, w, axis=1, zi=zi[:, None, :] * w[None, :, :1])
-    return out[:, -idx.shape[1]:]
-
-
 def _ramp_onsets(x: np.ndarray, centres: np.ndarray, rate_hz: float, search_ms: float,
-                 post_ms: float, floor_var: np.ndarray | None = None, raw: np.ndarray | None = None,
-                 low_hz: float = 20.0) -> np.ndarray:
+                 post_ms: float, floor_var: np.ndarray | None = None) -> np.ndarray:
     """Onset where the variance starts to grow: fit v(t) = s0 + g (t - t0)^2 (t >= t0) near each centre.
 
     The amplitude of a contraction grows about linearly from its true onset, so its variance grows about
@@ -242,11 +235,11 @@ def _ramp_onsets(x: np.ndarray, centres: np.ndarray, rate_hz: float, search_ms: 
         return centres
     n = len(x)
     search = max(2, int(round(search_ms / 1000.0 * rate_hz)))
-    post = max(2, int(round(post_ms / 1000.0 * rate_hz)))
-    pre = max(4, int(round(0.03 * rate_hz)))
+    post = max(RAMP_MIN_POST_SAMPLES, int(round(post_ms / 1000.0 * rate_hz)))
+    pre = max(RAMP_MIN_PRE_SAMPLES, int(round(0.03 * rate_hz)))
     offs = np.arange(-search - pre, search + post)
     idx = np.clip(centres[:, None] + offs[None, :], 0, n - 1)
-    y = np.square(x[idx] if raw is None else _causal_windows(raw, idx, rate_hz, low_hz), dtype=np.float64)
+    y = np.square(x[idx], dtype=np.float64)
     s0 = np.maximum(y[:, :pre].mean(axis=1), 1e-12)  # baseline variance
     if floor_var is not None:
         s0 = np.maximum(s0, floor_var)
@@ -377,7 +370,8 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
                            settings: OnsetSettings = OnsetSettings(),
                            blocks: np.ndarray | None = None,
                            baseline: DetectionBaseline | None = None,
-                           raw_cm: np.ndarray | None = None) -> list[ChannelOnsets]:
+                           raw_cm: np.ndarray | None = None,
+                           conditioning: ConditioningSettings | None = None) -> list[ChannelOnsets]:
     """Bursts per channel of band-passed EMG, see the module docstring.
 
     Parameters
@@ -389,13 +383,16 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
     blocks : ``detection_blocks(filtered_cm, rate_hz, settings)`` when the caller already has it.
     baseline : ``detection_baseline(blocks, rate_hz, settings)`` when the caller already has it.
     raw_cm : the raw EMG (channels x samples, finite) when available: the onset refinement then reads it
-        high-passed forward only (``_causal_windows``) rather than the zero-phase band-passed signal.
+        high-passed and notched forward only (``conditioning.causal_highpass``) rather than the zero-phase
+        band-passed signal, which spreads a crisp onset back by a few samples.
+    conditioning : the filter settings ``filtered_cm`` was made with (band low edge and mains for the above).
 
     Returns
     -------
     One ``ChannelOnsets`` per channel, bursts in time order (onset_s/offset_s from the first sample).
     """
     c, n = filtered_cm.shape
+    cond = conditioning or ConditioningSettings()
     dec = detection_decimation(rate_hz)
     nd = n // dec
     if nd < 8:
@@ -460,9 +457,10 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
                     burst_var = np.array([float(np.mean(np.square(filtered_cm[i][a * dec:min(b_, a + head_n) * dec],
                                                                   dtype=np.float64)))
                                           for a, b_ in zip(anchors, e)])
-                    onset_idx = _ramp_onsets(filtered_cm[i], onset_idx, rate_hz, settings.ramp_ms,
-                                             settings.ramp_post_ms, settings.ramp_floor_fraction ** 2 * burst_var,
-                                             None if raw_cm is None else raw_cm[i])
+                    refine_x = filtered_cm[i] if raw_cm is None else causal_highpass(
+                        raw_cm[i:i + 1], rate_hz, cond.band_low_hz, cond.mains_hz)[0]
+                    onset_idx = _ramp_onsets(refine_x, onset_idx, rate_hz, settings.ramp_ms,
+                                             settings.ramp_post_ms, settings.ramp_floor_fraction ** 2 * burst_var)
         offset_idx = np.maximum(offset_d * dec + dec // 2, onset_idx + 1)
         bursts: list[Burst] = []
         for j in range(len(s)):
@@ -492,4 +490,4 @@ def detect_onsets(raw: np.ndarray, rate_hz: float, names: list[str] | tuple[str,
     raw = np.asarray(raw)
     raw_cm = np.ascontiguousarray((raw[:, None] if raw.ndim == 1 else raw).T, dtype=np.float32)
     filtered = condition_cm(raw_cm, rate_hz, conditioning)
-    return detect_onsets_filtered(filtered, rate_hz, names, settings, raw_cm=raw_cm)
+    return detect_onsets_filtered(filtered, rate_hz, names, settings, raw_cm=raw_cm, conditioning=conditioning)
