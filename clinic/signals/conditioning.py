@@ -90,28 +90,41 @@ def causal_notch(y: np.ndarray, rate_hz: float, mains_hz: float) -> np.ndarray:
     zi = signal.sosfilt_zi(sos).astype(np.float32)[:, :, None] * y[None, None, :, 0]
     zi = np.moveaxis(zi, 2, 1)  # (sections, channels, 2)
     _, zi = signal.sosfilt(sos, y[:, :warm], axis=1, zi=zi)
+    zi = np.ascontiguousarray(zi, dtype=np.float32)
     out, _ = signal.sosfilt(sos, y, axis=1, zi=zi)
     return out.astype(np.float32, copy=False)
 
 
 def condition_cm(x_cm: np.ndarray, rate_hz: float,
                  s: ConditioningSettings = ConditioningSettings(), threads: int | None = None) -> np.ndarray:
-    """Zero-phase band-pass, then the mains notch forward only (``causal_notch``), of channel-major raw EMG
+    """Zero-phase band-pass with the mains notch run forward only (``causal_notch``), of channel-major raw EMG
     (channels x samples); DC removed; float32.
 
-    The band-pass removes the DC; ``sosfiltfilt``'s odd-extension padding starts it in the steady state, so
-    no separate mean subtraction (a full copy) is needed: the difference is float32 rounding (< 0.01 uV).
+    What ``sosfiltfilt`` does, with the notch inside the forward pass only: the band-pass forward (from its
+    steady state on an odd extension of ``padlen`` samples at each end, which also removes the DC), the notch
+    forward, the band-pass backward. Five second-order passes instead of six.
     """
     x = np.ascontiguousarray(x_cm, dtype=np.float32)
-    padlen = min(x.shape[1] - 1, 3 * int(rate_hz / max(s.band_low_hz, 1.0)))
+    n = x.shape[1]
+    padlen = min(n - 1, 3 * int(rate_hz / max(s.band_low_hz, 1.0)))
     low, high = band_edges_hz(rate_hz, s)
     # float32 coefficients keep the whole cascade in float32 (half the memory traffic; error < 1e-5 of peak)
     sos = signal.butter(2, [low, high], btype="band", fs=rate_hz, output="sos").astype(np.float32)
-    notch = bool(s.mains_hz and s.mains_hz < 0.95 * rate_hz / 2.0)
+    zi = signal.sosfilt_zi(sos).astype(np.float32)[:, None, :]
+    notch = bool(s.mains_hz and s.mains_hz < 0.95 * rate_hz / 2.0) and n > 1
 
     def run(part: np.ndarray) -> np.ndarray:
-        y = signal.sosfiltfilt(sos, part, axis=1, padlen=padlen).astype(np.float32, copy=False)
-        return causal_notch(y, rate_hz, float(s.mains_hz)) if notch and y.shape[1] > 1 else y  # type: ignore[arg-type]
+        if padlen > 0:
+            first, last = part[:, :1], part[:, -1:]
+            part = np.concatenate([2 * first - part[:, padlen:0:-1], part, 2 * last - part[:, -2:-padlen - 2:-1]],
+                                  axis=1)
+        y, _ = signal.sosfilt(sos, part, axis=1, zi=zi * part[None, :, :1])
+        if notch:
+            y = causal_notch(y, rate_hz, float(s.mains_hz))  # type: ignore[arg-type]
+        back = y[:, ::-1]
+        y, _ = signal.sosfilt(sos, back, axis=1, zi=zi * back[None, :, :1])
+        y = y[:, ::-1]
+        return (y[:, padlen:padlen + n] if padlen > 0 else y).astype(np.float32, copy=False)
 
     workers = min(threads or MAX_THREADS, os.cpu_count() or 1, x.shape[0])
     if workers > 1 and x.size >= 1_000_000:

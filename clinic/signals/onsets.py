@@ -31,7 +31,6 @@ Everything is numpy on channel-major arrays; Python loops run over channels and 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
@@ -202,27 +201,13 @@ def _per_sample(blocks: np.ndarray, b: int, n: int) -> np.ndarray:
     return out[:n]
 
 
-@functools.lru_cache(maxsize=8)
-def _ramp_models(search: int, post: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    """The variance models of ``_ramp_onsets`` per gain: sum of log v over the window (1 x t0) and 1 / v
-    (t0 x samples), for 2 * ``search`` candidate onsets. They depend only on the window, not on the data:
-    built once, not once per channel (read-only)."""
-    t0s = np.arange(0, 2 * search)  # candidate onsets (window samples)
-    gains = np.geomspace(1e-3, 10.0, 16)  # variance growth per sample^2, baseline units
-    length = 2 * search + post
-    tt = np.arange(length)[None, :] - t0s[:, None]  # (t0, samples)
-    ramp = np.minimum(np.maximum(tt, 0), post).astype(np.float64) ** 2  # saturates ``post`` after t0
-    models = []
-    for g in gains:
-        v = 1.0 + g * ramp  # (t0, samples)
-        log_det, inv_v = np.log(v).sum(axis=1)[None, :], 1.0 / v
-        log_det.flags.writeable = inv_v.flags.writeable = False
-        models.append((log_det, inv_v))
-    return tuple(models)
+#: variance growth per sample^2 (baseline units) tried by the onset refinement
+RAMP_GAINS = np.geomspace(1e-3, 10.0, 16)
 
 
 def _ramp_onsets(x: np.ndarray, centres: np.ndarray, rate_hz: float, search_ms: float,
-                 post_ms: float, floor_var: np.ndarray | None = None) -> np.ndarray:
+                 post_ms: float, floor_var: np.ndarray | None = None,
+                 raw: np.ndarray | None = None, conditioning: ConditioningSettings | None = None) -> np.ndarray:
     """Onset where the variance starts to grow: fit v(t) = s0 + g (t - t0)^2 (t >= t0) near each centre.
 
     The amplitude of a contraction grows about linearly from its true onset, so its variance grows about
@@ -230,6 +215,9 @@ def _ramp_onsets(x: np.ndarray, centres: np.ndarray, rate_hz: float, search_ms: 
     from the stretch before the search window, at least ``floor_var`` per centre (the zero-phase band-pass
     spreads a strong burst's energy a little before its onset, -35 to -45 dB: without a floor a strong, crisp
     onset is placed where that spread starts); ``t0`` and ``g`` are found by maximum likelihood on a grid.
+    With ``raw`` (the raw channel) the fit reads it high-passed and notched forward only around each centre
+    (``conditioning.causal_highpass``, from a settled start about a second earlier) instead of ``x``: no
+    filter spreads a crisp onset back in time then.
     """
     if not len(centres):
         return centres
@@ -239,15 +227,34 @@ def _ramp_onsets(x: np.ndarray, centres: np.ndarray, rate_hz: float, search_ms: 
     pre = max(RAMP_MIN_PRE_SAMPLES, int(round(0.03 * rate_hz)))
     offs = np.arange(-search - pre, search + post)
     idx = np.clip(centres[:, None] + offs[None, :], 0, n - 1)
-    y = np.square(x[idx], dtype=np.float64)
+    if raw is None:
+        y = np.square(x[idx], dtype=np.float64)
+    else:
+        cond = conditioning or ConditioningSettings()
+        warm = int(rate_hz)  # the high-pass settles within it; the notch warms up on its whole mains periods
+        full = np.clip(idx[:, :1] - warm + np.arange(warm + idx.shape[1])[None, :], 0, n - 1)
+        y = np.square(causal_highpass(raw[full], rate_hz, cond.band_low_hz, cond.mains_hz)[:, warm:],
+                      dtype=np.float64)
     s0 = np.maximum(y[:, :pre].mean(axis=1), 1e-12)  # baseline variance
     if floor_var is not None:
         s0 = np.maximum(s0, floor_var)
     yy = y[:, pre:] / s0[:, None]  # in baseline units; window covers t0 candidates and the post window
+    # -log likelihood per candidate t0 of v(t) = 1 + g min(t - t0, post)^2 (t >= t0), 1 before: with prefix sums
+    # for the flat parts and a short sliding dot product for the ramp (no matrix product: a multi-threaded
+    # BLAS call would leave its workers spinning against the analysis threads)
+    t0 = np.arange(2 * search)
+    length = yy.shape[1]  # 2 * search + post: every candidate's ramp fits inside
+    csum = np.concatenate([np.zeros((len(centres), 1)), np.cumsum(yy, axis=1)], axis=1)
+    before, after = csum[:, t0], csum[:, -1:] - csum[:, t0 + post]
+    ramp_win = np.lib.stride_tricks.sliding_window_view(yy, post, axis=1)[:, :2 * search, :]
+    k2 = np.arange(post, dtype=np.float64) ** 2
     best_ll = np.full((len(centres),), -np.inf)
     best_t0 = np.zeros(len(centres), dtype=int)
-    for log_det, inv_v in _ramp_models(search, post):
-        tot = -(log_det + yy @ inv_v.T)
+    for g in RAMP_GAINS:
+        inv_ramp = 1.0 / (1.0 + g * k2)
+        sat = 1.0 + g * post * post
+        log_det = -np.log(inv_ramp).sum() + (length - t0 - post) * np.log(sat)
+        tot = -(log_det + before + np.einsum("btk,k->bt", ramp_win, inv_ramp) + after / sat)
         k = np.argmax(tot, axis=1)
         val = tot[np.arange(len(centres)), k]
         better = val > best_ll
@@ -392,7 +399,6 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
     One ``ChannelOnsets`` per channel, bursts in time order (onset_s/offset_s from the first sample).
     """
     c, n = filtered_cm.shape
-    cond = conditioning or ConditioningSettings()
     dec = detection_decimation(rate_hz)
     nd = n // dec
     if nd < 8:
@@ -457,10 +463,9 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
                     burst_var = np.array([float(np.mean(np.square(filtered_cm[i][a * dec:min(b_, a + head_n) * dec],
                                                                   dtype=np.float64)))
                                           for a, b_ in zip(anchors, e)])
-                    refine_x = filtered_cm[i] if raw_cm is None else causal_highpass(
-                        raw_cm[i:i + 1], rate_hz, cond.band_low_hz, cond.mains_hz)[0]
-                    onset_idx = _ramp_onsets(refine_x, onset_idx, rate_hz, settings.ramp_ms,
-                                             settings.ramp_post_ms, settings.ramp_floor_fraction ** 2 * burst_var)
+                    onset_idx = _ramp_onsets(filtered_cm[i], onset_idx, rate_hz, settings.ramp_ms,
+                                             settings.ramp_post_ms, settings.ramp_floor_fraction ** 2 * burst_var,
+                                             None if raw_cm is None else raw_cm[i], conditioning)
         offset_idx = np.maximum(offset_d * dec + dec // 2, onset_idx + 1)
         bursts: list[Burst] = []
         for j in range(len(s)):
