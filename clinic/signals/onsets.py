@@ -231,7 +231,7 @@ def _ramp_onsets(x: np.ndarray, centres: np.ndarray, rate_hz: float, search_ms: 
         y = np.square(x[idx], dtype=np.float64)
     else:
         cond = conditioning or ConditioningSettings()
-        warm = int(rate_hz)  # the high-pass settles within it; the notch warms up on its whole mains periods
+        warm = int(0.5 * rate_hz)  # the high-pass settles within it; the notch warms up on its whole mains periods
         full = np.clip(idx[:, :1] - warm + np.arange(warm + idx.shape[1])[None, :], 0, n - 1)
         y = np.square(causal_highpass(raw[full], rate_hz, cond.band_low_hz, cond.mains_hz)[:, warm:],
                       dtype=np.float64)
