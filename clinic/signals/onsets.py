@@ -12,18 +12,21 @@ Two published detectors share one vectorised back end (``method``):
 Steps (docs/analysis.md has the full description and the measured accuracy):
 
 1. the detection signal is kept at ~500 Hz (block means of the per-sample energy; its window band-limits it);
-2. a *local* resting baseline per channel follows drifting noise floors: the ``baseline_percentile`` of
-   ``baseline_block_ms`` block means within ``baseline_window_s``; the baseline SD is that level times the
-   channel's coefficient of variation in its quiet blocks;
+2. a resting floor per channel from its quietest stretches only (``local_baseline``: rest blocks found near a
+   low percentile, their mean within ``baseline_window_s``), so contractions covering most of the time never
+   drag it up, while it follows a drifting noise floor; the baseline SD is that level times the channel's
+   coefficient of variation in its rest blocks;
 3. cores: at least ``min_on_ms`` continuously above mean + ``k_sd`` SD, merged across gaps < ``min_off_ms``,
-   at least ``min_burst_ms`` long; a second pass raises the threshold to ``min_relative_db`` under the
-   channel's strongest burst; bursts need a median amplitude ``min_snr_db`` over rest and a plateau of
-   ``min_plateau_ms`` near their peak (contractions, not low-level activity, flickers or cable knocks);
+   at least ``min_burst_ms`` (50 ms) long; a second pass raises the threshold to ``min_relative_db`` under the
+   channel's strongest burst; bursts need a median amplitude ``min_snr_db`` over rest (``short_min_snr_db``
+   when shorter than ``short_burst_ms``) and a plateau of ``min_plateau_ms`` near their peak (contractions
+   of 100 ms to 30 s, not tonic activity, flickers or cable knocks);
 4. onset: back from where the burst reaches ``anchor_fraction`` of its median level to where the signal was
    last at the level it had just before (``pre_factor`` x that level, at least ``edge_fraction`` of the burst);
    offset: the mirror image, down to mean + ``k_off_sd`` SD at least (hysteresis);
 5. refinement at the full rate: the maximum-likelihood start of a variance that grows quadratically (an
-   amplitude rising linearly) within +-``ramp_ms``;
+   amplitude rising linearly) within +-``ramp_ms``, on the raw EMG filtered forward only when the caller
+   gives it (no zero-phase filter spreading the onset back in time);
 6. a confidence (0-1) from the burst amplitude over the threshold.
 
 Everything is numpy on channel-major arrays; Python loops run over channels and bursts, never over samples.
@@ -50,9 +53,6 @@ METHODS = ("hodges_bui", "tkeo")
 #: many for the growth after the onset, and for the resting variance before the search window
 RAMP_MIN_POST_SAMPLES = 5
 RAMP_MIN_PRE_SAMPLES = 40
-
-
-
 
 
 @dataclass(frozen=True)

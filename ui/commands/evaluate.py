@@ -53,8 +53,11 @@ def evaluate_file(path: Path, mains_hz: float) -> dict[str, object]:
                           else None, None, "left", mains_hz, "tkeo")
     offset = float(result.get("time_offset_s") or 0.0)  # type: ignore[arg-type]
     channels: dict[str, object] = {}
+    analysed: dict = result["channels"]  # type: ignore[assignment]
     for name, lab in checked.items():
-        found = result["channels"].get(name)  # type: ignore[union-attr]
+        found = analysed.get(name)
+        if found is None and len(checked) == 1 and len(analysed) == 1:
+            found = next(iter(analysed.values()))  # one labelled channel, one recorded: they are the same
         if found is None:
             raise UserError(f"{path}: the recording {recording.name} has no channel {name!r} "
                             f"(it has {', '.join(result['channels'])})")  # type: ignore[arg-type]

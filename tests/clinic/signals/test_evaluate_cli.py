@@ -80,3 +80,11 @@ def test_evaluate_imports_no_qt_and_no_analysis_at_start_up() -> None:
             "print(any(m.startswith('PySide6') for m in sys.modules), 'clinic.signals.analysis' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_one_labelled_channel_matches_a_single_channel_recording_of_another_name(tmp_path, capsys) -> None:  # noqa: ANN001
+    labels = _biceps_beside_its_labels(tmp_path)
+    csv = tmp_path / json.loads(labels.read_text())["file"]
+    csv.write_text(csv.read_text().replace("time,biceps_brachii", "time,CH2", 1))
+    assert main(["evaluate", str(labels), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["overall"]["detected"] >= 26
