@@ -248,18 +248,13 @@ def _ramp_onsets(x: np.ndarray, centres: np.ndarray, rate_hz: float, search_ms: 
     before, after = csum[:, t0], csum[:, -1:] - csum[:, t0 + post]
     ramp_win = np.lib.stride_tricks.sliding_window_view(yy, post, axis=1)[:, :2 * search, :]
     k2 = np.arange(post, dtype=np.float64) ** 2
-    best_ll = np.full((len(centres),), -np.inf)
-    best_t0 = np.zeros(len(centres), dtype=int)
-    for g in RAMP_GAINS:
-        inv_ramp = 1.0 / (1.0 + g * k2)
-        sat = 1.0 + g * post * post
-        log_det = -np.log(inv_ramp).sum() + (length - t0 - post) * np.log(sat)
-        tot = -(log_det + before + np.einsum("btk,k->bt", ramp_win, inv_ramp) + after / sat)
-        k = np.argmax(tot, axis=1)
-        val = tot[np.arange(len(centres)), k]
-        better = val > best_ll
-        best_ll = np.where(better, val, best_ll)
-        best_t0 = np.where(better, k, best_t0)
+    inv_ramp = 1.0 / (1.0 + RAMP_GAINS[:, None] * k2[None, :])  # gains x post
+    sat = 1.0 + RAMP_GAINS * post * post  # gains
+    log_det = (-np.log(inv_ramp).sum(axis=1)[:, None]
+               + (length - t0 - post)[None, :] * np.log(sat)[:, None])  # gains x t0
+    ramp = np.einsum("btk,gk->bgt", ramp_win, inv_ramp)  # bursts x gains x t0
+    tot = -(log_det[None] + before[:, None, :] + ramp + after[:, None, :] / sat[None, :, None])
+    best_t0 = np.argmax(tot.reshape(len(centres), -1), axis=1) % (2 * search)  # the first best (gain, t0)
     return np.clip(centres - search + best_t0, 0, n - 1)
 
 
