@@ -18,8 +18,8 @@ from ui.errors import UserError
 log = logging.getLogger("glutelab")
 log.addHandler(logging.NullHandler())  # without a log file (simulate, bench) never fall back to a stderr traceback
 
-COMMANDS = ("patient", "episode", "simulate", "calibrate", "record", "analyze", "report", "export", "db", "bench",
-            "selftest")
+COMMANDS = ("patient", "episode", "simulate", "calibrate", "record", "analyze", "evaluate", "report", "export",
+            "db", "bench", "selftest")
 
 
 def build_parser() -> argparse.ArgumentParser:

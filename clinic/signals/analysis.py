@@ -361,7 +361,10 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
         if plate_failure:
             result["notes"] = [plate_failure]
         return result
-    onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings, baseline=det_baseline)
+    onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings, baseline=det_baseline,
+                                    raw_cm=raw_cm if all_finite else np.nan_to_num(raw_cm, nan=0.0, posinf=0.0,
+                                                                                   neginf=0.0),
+                                    conditioning=conditioning)
     plate = plate_result()
     for o, ok in zip(onsets, usable):
         if not ok:

@@ -1,6 +1,7 @@
-"""EMG conditioning: band-pass + mains notch (one SOS cascade), rectification and envelopes.
+"""EMG conditioning: band-pass + mains notch, rectification and envelopes.
 
-Offline functions are zero-phase (``sosfiltfilt``) for stored recordings; ``StreamingConditioner`` carries
+Offline functions are zero-phase (``sosfiltfilt``; the notch runs forward only, see ``causal_notch``) for
+stored recordings; ``StreamingConditioner`` carries
 filter state block to block for the live view. Arrays are samples x channels; internally all channels are
 filtered as one channel-major float32 array (contiguous along time, which is what ``sosfilt`` likes).
 """
@@ -60,20 +61,94 @@ def bandpass_notch_sos(rate_hz: float, s: ConditioningSettings) -> np.ndarray:
     return sos
 
 
+def _notch_warmup_samples(rate_hz: float, mains_hz: float, n: int) -> int:
+    """About 1 s of whole mains periods that is also a whole number of samples (at most ``n``)."""
+    per = rate_hz / mains_hz
+    k = next((k for k in range(1, 101) if abs(k * per - round(k * per)) < 1e-6), 1)
+    step = max(1, int(round(k * per)))
+    return min(n, max(step, int(rate_hz) // step * step))
+
+
+def causal_highpass(x_cm: np.ndarray, rate_hz: float, low_hz: float, mains_hz: float | None) -> np.ndarray:
+    """Forward-only high-pass (2nd order, started in the steady state of the first sample) and mains notch.
+
+    Nothing of a burst reaches back before its onset, unlike any zero-phase filter (whose low-pass edge near
+    Nyquist spreads a crisp onset back by a few samples, -14 dB at 250 Hz): the onset refinement reads this.
+    """
+    signal = _signal()
+    x = np.asarray(x_cm, dtype=np.float32)
+    sos = signal.butter(2, low_hz, btype="high", fs=rate_hz, output="sos")
+    zi = signal.sosfilt_zi(sos)[:, None, :] * x[None, :, :1]
+    y, _ = signal.sosfilt(sos.astype(np.float32), x, axis=1, zi=zi.astype(np.float32))
+    if mains_hz and mains_hz < 0.95 * rate_hz / 2.0 and y.shape[1] > 1:
+        return causal_notch(y, rate_hz, mains_hz)
+    return y.astype(np.float32, copy=False)
+
+
+def _notch_sos(rate_hz: float, mains_hz: float) -> np.ndarray:
+    signal = _signal()
+    b, a = signal.iirnotch(mains_hz, Q=30.0, fs=rate_hz)
+    return signal.tf2sos(b, a).astype(np.float32)
+
+
+def causal_notch(y: np.ndarray, rate_hz: float, mains_hz: float) -> np.ndarray:
+    """The mains notch run forward only, started in the periodic steady state of the mains.
+
+    A zero-phase notch (Q = 30) rings ~0.2 s *before* a sharp onset at several % of the burst amplitude (the
+    burst's own mains-band energy, spread both ways); at 250 Hz, where the mains sit mid-band, that is
+    -20 dB and walks onsets tens of ms early. Run forward, the ringing falls after the onset, inside the
+    burst. Its start-up transient is avoided by first running it over about a second of whole mains periods:
+    the state it ends in is the state a stationary mains hum has at the first sample.
+    """
+    signal = _signal()
+    sos = _notch_sos(rate_hz, mains_hz)
+    warm = _notch_warmup_samples(rate_hz, mains_hz, y.shape[1])
+    zi = signal.sosfilt_zi(sos).astype(np.float32)[:, :, None] * y[None, None, :, 0]
+    zi = np.moveaxis(zi, 2, 1)  # (sections, channels, 2)
+    _, zi = signal.sosfilt(sos, y[:, :warm], axis=1, zi=zi)
+    zi = np.ascontiguousarray(zi, dtype=np.float32)
+    out, _ = signal.sosfilt(sos, y, axis=1, zi=zi)
+    return out.astype(np.float32, copy=False)
+
+
 def condition_cm(x_cm: np.ndarray, rate_hz: float,
                  s: ConditioningSettings, threads: int | None = None) -> np.ndarray:
-    """Zero-phase band-pass + notch of channel-major raw EMG (channels x samples); DC removed; float32.
+    """Zero-phase band-pass with the mains notch run forward only (``causal_notch``), of channel-major raw EMG
+    (channels x samples); DC removed; float32.
 
-    The band-pass removes the DC; ``sosfiltfilt``'s odd-extension padding starts it in the steady state, so
-    no separate mean subtraction (a full copy) is needed: the difference is float32 rounding (< 0.01 uV).
+    What ``sosfiltfilt`` does, with the notch inside the forward pass only: the band-pass forward (from its
+    steady state on an odd extension of ``padlen`` samples at each end, which also removes the DC), the notch
+    forward, the band-pass backward. Five second-order passes instead of six.
     """
+    signal = _signal()
     x = np.ascontiguousarray(x_cm, dtype=np.float32)
-    padlen = min(x.shape[1] - 1, 3 * int(rate_hz / max(s.band_low_hz, 1.0)))
+    n = x.shape[1]
+    padlen = min(n - 1, 3 * int(rate_hz / max(s.band_low_hz, 1.0)))
+    low, high = band_edges_hz(rate_hz, s)
     # float32 coefficients keep the whole cascade in float32 (half the memory traffic; error < 1e-5 of peak)
-    sos = bandpass_notch_sos(rate_hz, s).astype(np.float32)
+    sos_bp = signal.butter(2, [low, high], btype="band", fs=rate_hz, output="sos").astype(np.float32)
+    zi_bp = signal.sosfilt_zi(sos_bp).astype(np.float32)[:, None, :]
+    notch = bool(s.mains_hz and s.mains_hz < 0.95 * rate_hz / 2.0) and n > 1
+    # forward: band-pass and notch in one cascade; backward: the band-pass only
+    sos_fwd = np.vstack([sos_bp, _notch_sos(rate_hz, float(s.mains_hz))]) if notch else sos_bp  # type: ignore[arg-type]
 
     def run(part: np.ndarray) -> np.ndarray:
-        return _signal().sosfiltfilt(sos, part, axis=1, padlen=padlen).astype(np.float32, copy=False)
+        if padlen > 0:
+            first, last = part[:, :1], part[:, -1:]
+            part = np.concatenate([2 * first - part[:, padlen:0:-1], part, 2 * last - part[:, -2:-padlen - 2:-1]],
+                                  axis=1)
+        zi = zi_bp * part[None, :, :1]
+        if notch:
+            # the notch starts in the periodic steady state of the mains: its state after ~1 s of whole periods
+            warm = _notch_warmup_samples(rate_hz, float(s.mains_hz), part.shape[1])  # type: ignore[arg-type]
+            zi = np.concatenate([zi, np.zeros((1, part.shape[0], 2), np.float32)])
+            _, z_end = signal.sosfilt(sos_fwd, part[:, :warm], axis=1, zi=zi)
+            zi[-1] = z_end[-1]
+        y, _ = signal.sosfilt(sos_fwd, part, axis=1, zi=zi)
+        back = y[:, ::-1]
+        y, _ = signal.sosfilt(sos_bp, back, axis=1, zi=zi_bp * back[None, :, :1])
+        y = y[:, ::-1]
+        return (y[:, padlen:padlen + n] if padlen > 0 else y).astype(np.float32, copy=False)
 
     workers = min(threads or MAX_THREADS, os.cpu_count() or 1, x.shape[0])
     if workers > 1 and x.size >= 1_000_000:

@@ -12,18 +12,21 @@ Two published detectors share one vectorised back end (``method``):
 Steps (docs/analysis.md has the full description and the measured accuracy):
 
 1. the detection signal is kept at ~500 Hz (block means of the per-sample energy; its window band-limits it);
-2. a *local* resting baseline per channel follows drifting noise floors: the ``baseline_percentile`` of
-   ``baseline_block_ms`` block means within ``baseline_window_s``; the baseline SD is that level times the
-   channel's coefficient of variation in its quiet blocks;
+2. a resting floor per channel from its quietest stretches only (``local_baseline``: rest blocks found near a
+   low percentile, their mean within ``baseline_window_s``), so contractions covering most of the time never
+   drag it up, while it follows a drifting noise floor; the baseline SD is that level times the channel's
+   coefficient of variation in its rest blocks;
 3. cores: at least ``min_on_ms`` continuously above mean + ``k_sd`` SD, merged across gaps < ``min_off_ms``,
-   at least ``min_burst_ms`` long; a second pass raises the threshold to ``min_relative_db`` under the
-   channel's strongest burst; bursts need a median amplitude ``min_snr_db`` over rest and a plateau of
-   ``min_plateau_ms`` near their peak (contractions, not low-level activity, flickers or cable knocks);
+   at least ``min_burst_ms`` (50 ms) long; a second pass raises the threshold to ``min_relative_db`` under the
+   channel's strongest burst; bursts need a median amplitude ``min_snr_db`` over rest (``short_min_snr_db``
+   when shorter than ``short_burst_ms``) and a plateau of ``min_plateau_ms`` near their peak (contractions
+   of 100 ms to 30 s, not tonic activity, flickers or cable knocks);
 4. onset: back from where the burst reaches ``anchor_fraction`` of its median level to where the signal was
    last at the level it had just before (``pre_factor`` x that level, at least ``edge_fraction`` of the burst);
    offset: the mirror image, down to mean + ``k_off_sd`` SD at least (hysteresis);
 5. refinement at the full rate: the maximum-likelihood start of a variance that grows quadratically (an
-   amplitude rising linearly) within +-``ramp_ms``;
+   amplitude rising linearly) within +-``ramp_ms``, on the raw EMG filtered forward only when the caller
+   gives it (no zero-phase filter spreading the onset back in time);
 6. a confidence (0-1) from the burst amplitude over the threshold.
 
 Everything is numpy on channel-major arrays; Python loops run over channels and bursts, never over samples.
@@ -31,17 +34,26 @@ Everything is numpy on channel-major arrays; Python loops run over channels and 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage
 
-from clinic.signals.conditioning import ConditioningSettings, block_mean_cm, condition_cm, moving_mean_cm
+from clinic.signals.conditioning import (
+    ConditioningSettings,
+    block_mean_cm,
+    causal_highpass,
+    condition_cm,
+    moving_mean_cm,
+)
 from clinic.vocabulary import ONSET_METHODS
 
 METHODS = ONSET_METHODS
+#: the onset refinement's fit needs a few samples at low rates (250 Hz: 10 ms is 2.5 samples): at least this
+#: many for the growth after the onset, and for the resting variance before the search window
+RAMP_MIN_POST_SAMPLES = 5
+RAMP_MIN_PRE_SAMPLES = 40
 
 
 @dataclass(frozen=True)
@@ -54,12 +66,15 @@ class OnsetSettings:
     window_ms: float = 25.0
     min_on_ms: float = 25.0
     min_off_ms: float = 100.0
-    min_burst_ms: float = 250.0
-    baseline_window_s: float = 20.0
-    baseline_block_ms: float = 250.0
-    baseline_percentile: float = 10.0
+    min_burst_ms: float = 50.0
+    baseline_window_s: float = 60.0
+    baseline_block_ms: float = 100.0
+    baseline_percentile: float = 5.0
+    rest_factor: float = 3.0
     min_snr_db: float = 3.0
-    min_plateau_ms: float = 100.0
+    short_burst_ms: float = 250.0
+    short_min_snr_db: float = 12.0
+    min_plateau_ms: float = 50.0
     edge_ms: float = 150.0
     min_relative_db: float = -20.0
     refine: bool = True
@@ -69,8 +84,9 @@ class OnsetSettings:
     pre_factor: float = 1.5
     edge_fraction: float = 0.04
     max_backtrack_ms: float = 500.0
-    ramp_ms: float = 20.0
+    ramp_ms: float = 40.0
     ramp_post_ms: float = 10.0
+    ramp_floor_fraction: float = 0.03
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -138,10 +154,14 @@ def energy_signal(filtered_cm: np.ndarray, method: str, abs_value: bool = False)
 
 def local_baseline(det_cm: np.ndarray, rate_hz: float,
                    settings: OnsetSettings) -> tuple[np.ndarray, np.ndarray, int]:
-    """Resting level per block (channels x blocks), coefficient of variation per channel, block length.
+    """Resting floor per block (channels x blocks), coefficient of variation per channel, block length.
 
-    The level is a low percentile of block means within the baseline window (drift-following); the CV
-    (SD / mean of the detection signal inside quiet blocks) turns it into a baseline SD.
+    The floor comes from the lowest-energy stretches only, so contractions covering most of the time (or
+    tonic activity) never drag it up: (1) a low percentile (``baseline_percentile``) of ``baseline_block_ms``
+    block means within ``baseline_window_s`` marks the quietest level near each block; (2) blocks within
+    ``rest_factor`` of it are rest; (3) the floor at each block is the mean of the rest blocks within the
+    window (cumulative sums), which is unbiased where a low percentile alone sits under the mean. The CV
+    (SD / mean of the detection signal inside rest blocks) turns it into a baseline SD.
     """
     c, n = det_cm.shape
     b = max(1, int(round(settings.baseline_block_ms / 1000.0 * rate_hz)))
@@ -150,16 +170,26 @@ def local_baseline(det_cm: np.ndarray, rate_hz: float,
     means = blocks.mean(axis=2, dtype=np.float64)
     sds = blocks.std(axis=2, dtype=np.float64)
     w = max(1, int(round(settings.baseline_window_s * 1000.0 / settings.baseline_block_ms)))
+    tiny = np.finfo(np.float32).tiny
     if nb <= w:
-        level = np.repeat(np.percentile(means, settings.baseline_percentile, axis=1, keepdims=True), nb, axis=1)
+        low = np.repeat(np.percentile(means, settings.baseline_percentile, axis=1, keepdims=True), nb, axis=1)
     else:
         # row by row: scipy's 1-D rank filter is ~10x faster than its N-D one, with the same values
-        level = np.vstack([ndimage.percentile_filter(row, settings.baseline_percentile, size=w | 1, mode="nearest")
-                           for row in means])
-    tiny = np.finfo(np.float32).tiny
+        low = np.vstack([ndimage.percentile_filter(row, settings.baseline_percentile, size=w | 1, mode="nearest")
+                         for row in means])
+    rest = means <= settings.rest_factor * np.maximum(low, tiny)
+    # mean of the rest blocks within +-w/2 blocks (at least the quiet percentile itself where there are none)
+    half = w // 2
+    csum = np.concatenate([np.zeros((c, 1)), np.cumsum(np.where(rest, means, 0.0), axis=1)], axis=1)
+    ccnt = np.concatenate([np.zeros((c, 1)), np.cumsum(rest, axis=1)], axis=1)
+    lo = np.clip(np.arange(nb) - half, 0, nb)
+    hi = np.clip(np.arange(nb) + half + 1, 0, nb)
+    cnt = ccnt[:, hi] - ccnt[:, lo]
+    # where the window holds no rest block: the whole recording's rest mean
+    overall = np.where(ccnt[:, -1:] > 0, csum[:, -1:] / np.maximum(ccnt[:, -1:], 1), low)
+    level = np.where(cnt > 0, (csum[:, hi] - csum[:, lo]) / np.maximum(cnt, 1), overall)
     level = np.maximum(level, tiny)
-    quiet = means <= 1.25 * level
-    cv = np.array([np.median(sds[i][quiet[i]] / np.maximum(means[i][quiet[i]], tiny)) if quiet[i].any()
+    cv = np.array([np.median(sds[i][rest[i]] / np.maximum(means[i][rest[i]], tiny)) if rest[i].any()
                    else 0.0 for i in range(c)])
     return level, cv, b
 
@@ -172,53 +202,62 @@ def _per_sample(blocks: np.ndarray, b: int, n: int) -> np.ndarray:
     return out[:n]
 
 
-@functools.lru_cache(maxsize=8)
-def _ramp_models(search: int, post: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    """The variance models of ``_ramp_onsets`` per gain: sum of log v over the window (1 x t0) and 1 / v
-    (t0 x samples), for 2 * ``search`` candidate onsets. They depend only on the window, not on the data:
-    built once, not once per channel (read-only)."""
-    t0s = np.arange(0, 2 * search)  # candidate onsets (window samples)
-    gains = np.geomspace(1e-3, 10.0, 16)  # variance growth per sample^2, baseline units
-    length = 2 * search + post
-    tt = np.arange(length)[None, :] - t0s[:, None]  # (t0, samples)
-    ramp = np.minimum(np.maximum(tt, 0), post).astype(np.float64) ** 2  # saturates ``post`` after t0
-    models = []
-    for g in gains:
-        v = 1.0 + g * ramp  # (t0, samples)
-        log_det, inv_v = np.log(v).sum(axis=1)[None, :], 1.0 / v
-        log_det.flags.writeable = inv_v.flags.writeable = False
-        models.append((log_det, inv_v))
-    return tuple(models)
+#: variance growth per sample^2 (baseline units) tried by the onset refinement
+RAMP_GAINS = np.geomspace(1e-3, 10.0, 16)
 
 
 def _ramp_onsets(x: np.ndarray, centres: np.ndarray, rate_hz: float, search_ms: float,
-                 post_ms: float) -> np.ndarray:
+                 post_ms: float, floor_var: np.ndarray | None = None,
+                 raw: np.ndarray | None = None, conditioning: ConditioningSettings | None = None) -> np.ndarray:
     """Onset where the variance starts to grow: fit v(t) = s0 + g (t - t0)^2 (t >= t0) near each centre.
 
     The amplitude of a contraction grows about linearly from its true onset, so its variance grows about
     quadratically; a step model puts the change where the variance is already large (late). ``s0`` comes
-    from the stretch before the search window; ``t0`` and ``g`` are found by maximum likelihood on a grid.
+    from the stretch before the search window, at least ``floor_var`` per centre (the zero-phase band-pass
+    spreads a strong burst's energy a little before its onset, -35 to -45 dB: without a floor a strong, crisp
+    onset is placed where that spread starts); ``t0`` and ``g`` are found by maximum likelihood on a grid.
+    With ``raw`` (the raw channel) the fit reads it high-passed and notched forward only around each centre
+    (``conditioning.causal_highpass``, from a settled start about a second earlier) instead of ``x``: no
+    filter spreads a crisp onset back in time then.
     """
     if not len(centres):
         return centres
     n = len(x)
     search = max(2, int(round(search_ms / 1000.0 * rate_hz)))
-    post = max(2, int(round(post_ms / 1000.0 * rate_hz)))
-    pre = max(4, int(round(0.03 * rate_hz)))
+    post = max(RAMP_MIN_POST_SAMPLES, int(round(post_ms / 1000.0 * rate_hz)))
+    pre = max(RAMP_MIN_PRE_SAMPLES, int(round(0.03 * rate_hz)))
     offs = np.arange(-search - pre, search + post)
     idx = np.clip(centres[:, None] + offs[None, :], 0, n - 1)
-    y = np.square(x[idx], dtype=np.float64)
+    if raw is None:
+        y = np.square(x[idx], dtype=np.float64)
+    else:
+        if conditioning is None:
+            raise ValueError("refining onsets on the raw EMG needs the conditioning it was filtered with (its mains)")
+        cond = conditioning
+        warm = int(0.5 * rate_hz)  # the high-pass settles within it; the notch warms up on its whole mains periods
+        full = np.clip(idx[:, :1] - warm + np.arange(warm + idx.shape[1])[None, :], 0, n - 1)
+        y = np.square(causal_highpass(raw[full], rate_hz, cond.band_low_hz, cond.mains_hz)[:, warm:],
+                      dtype=np.float64)
     s0 = np.maximum(y[:, :pre].mean(axis=1), 1e-12)  # baseline variance
+    if floor_var is not None:
+        s0 = np.maximum(s0, floor_var)
     yy = y[:, pre:] / s0[:, None]  # in baseline units; window covers t0 candidates and the post window
-    best_ll = np.full((len(centres),), -np.inf)
-    best_t0 = np.zeros(len(centres), dtype=int)
-    for log_det, inv_v in _ramp_models(search, post):
-        tot = -(log_det + yy @ inv_v.T)
-        k = np.argmax(tot, axis=1)
-        val = tot[np.arange(len(centres)), k]
-        better = val > best_ll
-        best_ll = np.where(better, val, best_ll)
-        best_t0 = np.where(better, k, best_t0)
+    # -log likelihood per candidate t0 of v(t) = 1 + g min(t - t0, post)^2 (t >= t0), 1 before: with prefix sums
+    # for the flat parts and a short sliding dot product for the ramp (no matrix product: a multi-threaded
+    # BLAS call would leave its workers spinning against the analysis threads)
+    t0 = np.arange(2 * search)
+    length = yy.shape[1]  # 2 * search + post: every candidate's ramp fits inside
+    csum = np.concatenate([np.zeros((len(centres), 1)), np.cumsum(yy, axis=1)], axis=1)
+    before, after = csum[:, t0], csum[:, -1:] - csum[:, t0 + post]
+    ramp_win = np.lib.stride_tricks.sliding_window_view(yy, post, axis=1)[:, :2 * search, :]
+    k2 = np.arange(post, dtype=np.float64) ** 2
+    inv_ramp = 1.0 / (1.0 + RAMP_GAINS[:, None] * k2[None, :])  # gains x post
+    sat = 1.0 + RAMP_GAINS * post * post  # gains
+    log_det = (-np.log(inv_ramp).sum(axis=1)[:, None]
+               + (length - t0 - post)[None, :] * np.log(sat)[:, None])  # gains x t0
+    ramp = np.einsum("btk,gk->bgt", ramp_win, inv_ramp)  # bursts x gains x t0
+    tot = -(log_det[None] + before[:, None, :] + ramp + after[:, None, :] / sat[None, :, None])
+    best_t0 = np.argmax(tot.reshape(len(centres), -1), axis=1) % (2 * search)  # the first best (gain, t0)
     return np.clip(centres - search + best_t0, 0, n - 1)
 
 
@@ -335,7 +374,9 @@ def detection_baseline(blocks: np.ndarray, rate_hz: float,
 def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[str] | tuple[str, ...],
                            settings: OnsetSettings = OnsetSettings(),
                            blocks: np.ndarray | None = None,
-                           baseline: DetectionBaseline | None = None) -> list[ChannelOnsets]:
+                           baseline: DetectionBaseline | None = None,
+                           raw_cm: np.ndarray | None = None,
+                           conditioning: ConditioningSettings | None = None) -> list[ChannelOnsets]:
     """Bursts per channel of band-passed EMG, see the module docstring.
 
     Parameters
@@ -346,6 +387,10 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
     settings : detector parameters.
     blocks : ``detection_blocks(filtered_cm, rate_hz, settings)`` when the caller already has it.
     baseline : ``detection_baseline(blocks, rate_hz, settings)`` when the caller already has it.
+    raw_cm : the raw EMG (channels x samples, finite) when available: the onset refinement then reads it
+        high-passed and notched forward only (``conditioning.causal_highpass``) rather than the zero-phase
+        band-passed signal, which spreads a crisp onset back by a few samples.
+    conditioning : the filter settings ``filtered_cm`` was made with (band low edge and mains for the above).
 
     Returns
     -------
@@ -391,7 +436,11 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
         if len(med):
             # and not a flicker on low-level activity (median amplitude over the resting level) nor a cable
             # knock (a sharp transient: little time near its peak, where a contraction has a plateau)
-            strong = 20 * np.log10(np.maximum(amp(med), 1e-9)) >= settings.min_snr_db
+            # a short burst needs more evidence: flickers and noise excursions are short and weak, the quick
+            # contractions of real recordings short and strong
+            snr_db = 20 * np.log10(np.maximum(amp(med), 1e-9))
+            short = (e - s) < samples(settings.short_burst_ms)
+            strong = (snr_db >= settings.min_snr_db) & (~short | (snr_db >= settings.short_min_snr_db))
             width = np.array([np.count_nonzero(z[a:b_] >= 0.25 * z[a:b_].max()) for a, b_ in zip(s, e)])
             keep = strong & (width >= min_plateau)
             s, e, med = s[keep], e[keep], med[keep]
@@ -408,8 +457,13 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
                 offset_d = _level_crossings(z, tails, next_starts, med, off_z, amp, to_z, rate_d, settings, True)
                 onset_idx = onset_d * dec
                 if settings.ramp_ms > 0:
+                    # the burst's own variance over its first 250 ms (at most), for the refinement's floor
+                    burst_var = np.array([float(np.mean(np.square(filtered_cm[i][a * dec:min(b_, a + head_n) * dec],
+                                                                  dtype=np.float64)))
+                                          for a, b_ in zip(anchors, e)])
                     onset_idx = _ramp_onsets(filtered_cm[i], onset_idx, rate_hz, settings.ramp_ms,
-                                             settings.ramp_post_ms)
+                                             settings.ramp_post_ms, settings.ramp_floor_fraction ** 2 * burst_var,
+                                             None if raw_cm is None else raw_cm[i], conditioning)
         offset_idx = np.maximum(offset_d * dec + dec // 2, onset_idx + 1)
         bursts: list[Burst] = []
         for j in range(len(s)):
@@ -437,5 +491,6 @@ def detect_onsets(raw: np.ndarray, rate_hz: float, names: list[str] | tuple[str,
     settings, conditioning : detector and filter parameters.
     """
     raw = np.asarray(raw)
-    filtered = condition_cm((raw[:, None] if raw.ndim == 1 else raw).T, rate_hz, conditioning)
-    return detect_onsets_filtered(filtered, rate_hz, names, settings)
+    raw_cm = np.ascontiguousarray((raw[:, None] if raw.ndim == 1 else raw).T, dtype=np.float32)
+    filtered = condition_cm(raw_cm, rate_hz, conditioning)
+    return detect_onsets_filtered(filtered, rate_hz, names, settings, raw_cm=raw_cm, conditioning=conditioning)

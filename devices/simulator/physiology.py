@@ -488,3 +488,113 @@ def mvc_trial(scenario: Scenario, seed: int = 0, attempts: tuple[float, ...] = (
     floor = np.array([scenario.noise_uv.get(c, 3.0) for c in channels])
     emg = env * _band_noise(rng, n, len(channels), rate) + _band_noise(rng, n, len(channels), rate) * floor
     return emg.astype(np.float32)
+
+
+@dataclass
+class BurstTrain:
+    """EMG-only recording of contractions of any length (quick reps, MVC efforts, failing holds), with truth."""
+
+    emg_rate_hz: float
+    emg_channels: tuple[str, ...]
+    emg_uv: np.ndarray  # samples x channels, float32
+    onsets_s: dict[str, list[float]]  # per channel: where that muscle's envelope starts rising
+    offsets_s: dict[str, list[float]]  # per channel: where it has decayed (end of the contraction)
+    amplitude_uv: dict[str, float]  # per channel: RMS of a full contraction (the patient's scale)
+    noise_uv: dict[str, float]
+    tonic: list[tuple[str, float, float]] = field(default_factory=list)  # (channel, start, end) of tonic stretches
+
+    @property
+    def duration_s(self) -> float:
+        return self.emg_uv.shape[0] / self.emg_rate_hz
+
+
+def build_burst_train(seed: int = 0, *, emg_rate_hz: float = 2000.0, duration_s: float = 60.0,
+                      channels: int = 1, burst_s: tuple[float, float] = (0.1, 0.6),
+                      period_s: tuple[float, float] = (3.0, 4.0), amplitude_uv: tuple[float, float] = (50.0, 300.0),
+                      noise_uv: tuple[float, float] = (2.0, 6.0), tonic_x: tuple[float, float] = (0.0, 0.0),
+                      tonic_share: float = 0.5, ramp_s: tuple[float, float] = (0.0, 0.0),
+                      fail_after_s: tuple[float, float] | None = None, mains_hz: float = 50.0,
+                      knocks: bool = False) -> BurstTrain:
+    """Contractions at irregular intervals on one or more independent channels, with exact onsets.
+
+    The cases the bridge scenario (``build_scenario``) does not cover, seen on real recordings: short crisp
+    bursts (100-600 ms) every 3-4 s, bursts covering most of the time, tonic low-level activity between
+    contractions, slow (ramped) onsets, holds that fail after about a second, amplitudes that differ 50x
+    between patients.
+
+    Parameters
+    ----------
+    seed : everything is drawn from one seeded generator.
+    emg_rate_hz, duration_s, channels : the recording.
+    burst_s : range of contraction durations, s (uniform).
+    period_s : range of onset-to-onset intervals, s; a contraction never leaves less than 0.25 s of rest.
+    amplitude_uv : range of the patient's contraction amplitude, uV RMS (drawn log-uniformly per channel; each
+        contraction varies +-20 % around it).
+    noise_uv : range of the noise floors, uV RMS (log-uniform per channel).
+    tonic_x : tonic low-level activity between contractions, amplitude as a multiple of the noise floor (a
+        range; (0, 0) for none); ``tonic_share`` of the rests have it, running up to 0.1-0.5 s before the next
+        onset (the contraction then starts from the tonic level).
+    ramp_s : range of rise times, s: the amplitude rises linearly over it (0: a sharp exponential rise, 4-12 ms
+        time constant).
+    fail_after_s : a failing hold: full amplitude for this long (range, s), then it sags to 20-40 % with a
+        3-6 Hz tremor until the contraction ends.
+    mains_hz : mains interference (1-10 uV) at this frequency; 0 for none.
+    knocks : a sharp cable knock (5-30 ms, 100-800 uV) in every third rest.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(round(duration_s * emg_rate_hz))
+    t = np.arange(n) / emg_rate_hz
+    names = tuple(f"ch{c + 1}" for c in range(channels))
+    env = np.zeros((n, channels))
+    tonic_env = np.zeros((n, channels))
+    knock_sig = np.zeros((n, channels))
+    onsets: dict[str, list[float]] = {}
+    offsets: dict[str, list[float]] = {}
+    tonic: list[tuple[str, float, float]] = []
+    noise = {c: float(np.exp(rng.uniform(*np.log(noise_uv)))) for c in names}
+    amp = {c: float(np.exp(rng.uniform(*np.log(amplitude_uv)))) for c in names}
+    for c, name in enumerate(names):
+        ons, offs = [], []
+        cursor = rng.uniform(2.0, 3.0)
+        while True:
+            dur = rng.uniform(*burst_s)
+            period = max(rng.uniform(*period_s), dur + 0.25)
+            if cursor + dur + 0.5 > duration_s - 0.5:
+                break
+            level = amp[name] * rng.uniform(0.8, 1.2)
+            ramp = rng.uniform(*ramp_s)
+            tau_off = rng.uniform(0.02, 0.06)
+            i0, i1 = int(np.ceil(cursor * emg_rate_hz)), min(n, int((cursor + dur + 6 * tau_off) * emg_rate_hz))
+            tt = t[i0:i1] - cursor
+            e = np.minimum(tt / ramp, 1.0) if ramp > 0 else 1.0 - np.exp(-tt / rng.uniform(0.004, 0.012))
+            if fail_after_s is not None:
+                fail = rng.uniform(*fail_after_s)
+                sag = rng.uniform(0.2, 0.4)
+                trem = 1.0 + 0.3 * np.sin(2 * np.pi * rng.uniform(3, 6) * tt)
+                late = tt > fail
+                e[late] *= (sag + (1 - sag) * np.exp(-(tt[late] - fail) / 0.15)) * trem[late]
+            after = tt > dur
+            e[after] *= np.exp(-(tt[after] - dur) / tau_off)
+            env[i0:i1, c] += level * e
+            ons.append(round(float(t[i0]), 6))
+            offs.append(float(cursor + dur))
+            nxt = cursor + period
+            gap0, gap1 = cursor + dur + 0.2, nxt - rng.uniform(0.1, 0.5)
+            if tonic_x[1] > 0 and rng.random() < tonic_share and gap1 - gap0 > 0.3:
+                j0, j1 = int(gap0 * emg_rate_hz), int(min(gap1, duration_s - 0.5) * emg_rate_hz)
+                tonic_env[j0:j1, c] = rng.uniform(*tonic_x) * noise[name] * np.hanning(max(j1 - j0, 1)) ** 0.2
+                tonic.append((name, gap0, gap1))
+            if knocks and len(ons) % 3 == 0 and gap1 - gap0 > 0.3:
+                start = rng.uniform(gap0, gap1 - 0.05)
+                k0 = int(start * emg_rate_hz)
+                k1 = k0 + max(2, int(rng.uniform(0.005, 0.03) * emg_rate_hz))
+                knock_sig[k0:k1, c] += rng.uniform(100, 800) * rng.choice([-1, 1]) * np.hanning(k1 - k0)
+            cursor = nxt
+        onsets[name], offsets[name] = ons, offs
+    emg = env * _band_noise(rng, n, channels, emg_rate_hz) + tonic_env * _band_noise(rng, n, channels, emg_rate_hz)
+    emg += _band_noise(rng, n, channels, emg_rate_hz) * np.array([noise[c] for c in names]) + knock_sig
+    if mains_hz:
+        emg += rng.uniform(1.0, 10.0, channels) * np.sin(2 * np.pi * mains_hz * t[:, None]
+                                                          + rng.uniform(0, 2 * np.pi, channels))
+    emg += rng.uniform(-200, 200, channels)
+    return BurstTrain(emg_rate_hz, names, emg.astype(np.float32), onsets, offsets, amp, noise, tonic)

@@ -9,10 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from typing import TYPE_CHECKING
 
 from clinic.vocabulary import DEFAULT_ONSET_METHOD, ONSET_METHODS
 from ui.commands._common import subparser
 from ui.errors import UserError
+
+if TYPE_CHECKING:
+    from clinic.signals.onsets import OnsetSettings
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -27,9 +31,37 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mains", type=float, choices=(50.0, 60.0), default=None,
                    help="mains frequency for the notch (default: the clinic setting mains_hz in settings.json)")
     p.add_argument("--method", choices=ONSET_METHODS, default=DEFAULT_ONSET_METHOD, help="onset detector")
+    p.add_argument("--onset", metavar="KEY=VALUE,...",
+                   help=f"change onset settings a clinician may change ({', '.join(CLINICIAN_SETTINGS)}; "
+                        "docs/analysis.md says when)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--store", action="store_true",
                    help="with --session: keep the new results with each trial (e.g. after a late calibration)")
+
+
+#: the onset settings a clinician may change from the command line (docs/analysis.md, "Settings a clinician may
+#: change"); the others are part of the method
+CLINICIAN_SETTINGS = ("min_relative_db", "k_sd", "short_min_snr_db", "min_burst_ms")
+
+
+def onset_settings(method: str, spec: str | None) -> OnsetSettings:
+    """``OnsetSettings`` for ``--method`` and ``--onset key=value,...``; a bad key or value is a ``UserError``."""
+    from clinic.signals.onsets import OnsetSettings
+
+    values: dict[str, float] = {}
+    for item in filter(None, (spec or "").split(",")):
+        key, _, value = item.partition("=")
+        key = key.strip()
+        if key not in CLINICIAN_SETTINGS:
+            raise UserError(f"--onset: {key!r} is not a setting to change here; choose from "
+                            f"{', '.join(CLINICIAN_SETTINGS)}")
+        try:
+            values[key] = float(value)
+        except ValueError:
+            raise UserError(f"--onset: {key} needs a number, not {value.strip()!r}") from None
+        if not math.isfinite(values[key]):
+            raise UserError(f"--onset: {key} needs a finite number")
+    return OnsetSettings(method=method, **values)  # type: ignore[arg-type]
 
 
 def _clean(obj: object) -> object:
@@ -44,19 +76,18 @@ def _clean(obj: object) -> object:
 
 
 def analyze_file(path: str, rate_hz: float | None, channel_map: str | None, side: str, mains_hz: float,
-                 method: str) -> dict[str, object]:
+                 method: str, onset: str | None = None) -> dict[str, object]:
     """Load and analyse one file; raises ``UserError`` with the reason when the data cannot be analysed."""
     from clinic.signals.analysis import analyze_trial
     from clinic.signals.conditioning import ConditioningSettings
     from clinic.signals.io import SignalFileError, apply_channel_map, load_signals, parse_channel_map
-    from clinic.signals.onsets import OnsetSettings
 
     try:
         sig = apply_channel_map(load_signals(path, rate_hz), parse_channel_map(channel_map))
     except SignalFileError as exc:
         raise UserError(str(exc)) from exc
     result = analyze_trial(sig.data, sig.rate_hz, sig.channel_names, side=side,
-                           settings=OnsetSettings(method=method),
+                           settings=onset_settings(method, onset),
                            conditioning=ConditioningSettings(mains_hz=mains_hz))
     if result.get("error"):
         raise UserError(f"{path}: {result['error']}")
@@ -69,9 +100,11 @@ def analyze_file(path: str, rate_hz: float | None, channel_map: str | None, side
 def run(args: argparse.Namespace) -> int:
     if bool(args.file) == bool(args.session):
         raise UserError("give either a FILE or --session ID")
+    if args.onset and args.session:
+        raise UserError("--onset applies to a FILE (a stored session is analysed with the settings it records)")
     if args.file:
         result = analyze_file(args.file, args.rate, args.map, args.side, args.mains or _clinic_mains(args),
-                              args.method)
+                              args.method, args.onset)
     else:
         result = _analyze_session(args)
     if args.json:

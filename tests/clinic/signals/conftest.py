@@ -20,8 +20,8 @@ class SimRun:
     result: dict
 
 
-def _run(profile: str, seed: int) -> SimRun:
-    rate = 2000.0 if seed % 2 == 0 else 1000.0  # both >= 1 kHz
+def _run(profile: str, seed: int, rate: float | None = None) -> SimRun:
+    rate = rate or (2000.0 if seed % 2 == 0 else 1000.0)  # both >= 1 kHz unless given
     mains = 60.0 if seed % 3 == 0 else 50.0
     side = "left" if seed % 2 else "right"
     sc = build_scenario(profile, reps=4, seed=1000 + seed, emg_rate_hz=rate, mains_hz=mains, side=side)
@@ -35,3 +35,9 @@ def _run(profile: str, seed: int) -> SimRun:
 def sim_runs() -> list[SimRun]:
     """24 seeded recordings: 3 profiles x 8 seeds, 1 and 2 kHz, 50 and 60 Hz mains, artefacts on."""
     return [_run(p, s) for p in PROFILES for s in SEEDS]
+
+
+@pytest.fixture(scope="session")
+def sim_runs_250() -> list[SimRun]:
+    """12 seeded recordings at 250 Hz (OpenBCI Cyton): 3 profiles x seeds 0-3, artefacts on."""
+    return [_run(p, s, 250.0) for p in PROFILES for s in range(4)]

@@ -182,3 +182,18 @@ def test_long_glutelab_export_with_rounded_time_column(tmp_path, capsys) -> None
     assert rc == 0, err
     r = json.loads(out)
     assert r["sample_rate_hz"] == 2000.0 and r["summary"]["reps"] == 10
+
+
+def test_clinician_onset_settings_are_applied_and_recorded(tmp_path, capsys, sim) -> None:  # noqa: ANN001
+    path = _write_csv(tmp_path / "rec.csv", np.column_stack([np.arange(len(sim.emg_uv)) / 2000.0, sim.emg_uv]),
+                      "time," + ",".join(f"ch{i + 1}" for i in range(6)))
+    rc, out, err = _run(capsys, str(path), "--json", "--onset", "min_relative_db=-30, k_sd=4")
+    assert rc == 0, err
+    method = json.loads(out)["method"]
+    assert method["min_relative_db"] == -30.0 and method["k_sd"] == 4.0 and method["method"] == "tkeo"
+    for bad, words in (("ramp_ms=10", "not a setting to change here"), ("k_sd=high", "needs a number"),
+                       ("k_sd=nan", "finite")):
+        rc, out, err = _run(capsys, str(path), "--onset", bad)
+        assert rc == 2 and words in err and out == ""
+    rc, out, err = _run(capsys, "--session", "1", "--onset", "k_sd=4")
+    assert rc == 2 and "--onset applies to a FILE" in err

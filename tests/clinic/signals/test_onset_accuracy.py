@@ -29,7 +29,20 @@ def test_onset_error_misses_and_false_onsets(sim_runs) -> None:  # noqa: ANN001
     assert s["median"] <= 5.0
     assert s["p95"] <= 10.0
     assert s["misses"] <= 0.01 * s["true_bursts"]
-    assert s["false"] <= 0.05 * s["true_bursts"]
+    assert s["false"] <= 0.02 * s["true_bursts"]
+
+
+def test_onset_error_at_250_hz(sim_runs_250) -> None:  # noqa: ANN001
+    """Cyton rate: 4 ms samples, the raw signal aliases; the targets are median <= 8 ms and p95 <= 16 ms."""
+    true, found = _truth_and_found(sim_runs_250)
+    s = score_onsets(true, found)
+    print(f"250 Hz: onset error median {s['median']:.2f} ms, p95 {s['p95']:.2f} ms, misses {s['misses']}, "
+          f"false {s['false']} of {s['true_bursts']} bursts")
+    assert s["true_bursts"] >= 250
+    assert s["median"] <= 8.0
+    assert s["p95"] <= 16.0
+    assert s["misses"] <= 0.01 * s["true_bursts"]
+    assert s["false"] <= 0.02 * s["true_bursts"]
 
 
 def test_firing_order_where_true_onsets_differ_by_20_ms(sim_runs) -> None:  # noqa: ANN001
@@ -61,8 +74,9 @@ def test_hodges_bui_also_finds_the_bursts(sim_runs) -> None:  # noqa: ANN001
     true, found = {}, {}
     for k, run in enumerate(sim_runs[::3]):
         sc = run.scenario
+        mains = ConditioningSettings(mains_hz=run.result["conditioning"]["mains_hz"])  # the scenario's mains
         res = detect_onsets(sc.emg_uv, sc.emg_rate_hz, sc.emg_channels, OnsetSettings(method="hodges_bui"),
-                            conditioning=MAINS_50)
+                            conditioning=mains)
         for ch in res:
             true[f"{k}:{ch.name}"] = [r.onsets_s[ch.name] for r in sc.truth]
             found[f"{k}:{ch.name}"] = [b.onset_s for b in ch.bursts]
