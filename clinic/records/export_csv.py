@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 from pathlib import Path
 
 import numpy as np
@@ -45,19 +44,20 @@ def export_recording_csv(s: Session, recording_id: int, path: str | Path) -> Pat
     rate = rec.sample_rate_hz
     scale = np.asarray(rec.scale, dtype=np.float64)
     offset = np.asarray(rec.offset, dtype=np.float64)
-    units = re.sub(r"[\s,;\"']+", " ", str(rec.units)).strip()  # from the device: one plain word in a comment
-    comments = (f"# GluteLab recording {rec.id}, {rec.kind}, {rate:.10g} Hz, units {units}"
-                + (", SIMULATED" if rec.simulated else "") + "\n")
+    comments = [f"# GluteLab recording {rec.id}, {rec.kind}, {rate:.10g} Hz, units {rec.units}"
+                + (", SIMULATED" if rec.simulated else "")]
     holes = [(a_first + len(a), b_first) for (a_first, a), (b_first, _) in zip(segments, segments[1:])]
     if holes:
-        comments += "# gaps (no signal, no rows): " + "; ".join(
-            f"{a / rate:.4f} s for {(b - a) / rate:.4f} s" for a, b in holes) + "\n"
+        comments.append("# gaps (no signal, no rows): " + "; ".join(
+            f"{a / rate:.4f} s for {(b - a) / rate:.4f} s" for a, b in holes))
     fmt = [time_format(rate)] + ["%.9g"] * len(rec.channel_names)
     path = Path(path)
     with atomic_write(path) as fh:
-        fh.write(comments)
-        csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerow(
-            ["time"] + [safe_text(c) for c in rec.channel_names])  # channel names come from the device
+        writer = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+        writer.writerow([comments[0]])  # one quoted cell: device text (the units) cannot add a cell
+        for comment in comments[1:]:  # our own text
+            fh.write(comment + "\n")
+        writer.writerow(["time"] + [safe_text(c) for c in rec.channel_names])  # channel names come from the device
         for first, counts in segments:
             t = np.arange(first, first + len(counts)) / rate
             np.savetxt(fh, np.column_stack([t, ((counts - offset) * scale).astype(np.float32)]), delimiter=",",

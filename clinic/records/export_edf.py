@@ -107,7 +107,9 @@ def _write(path: Path, rec: Recording, counts: np.ndarray, holes: list[tuple[int
         equipment = f"{device.get('model', '')} {device.get('serial', '')}".strip().replace(" ", "_")
         writer.setEquipment(equipment[:40] or "GluteLab")
         writer.setRecordingAdditional(f"GluteLab_rec_{rec.id}{'_SIMULATED' if rec.simulated else ''}"[:40])
-        writer.setStartdatetime(rec.started_at.replace(tzinfo=None))  # UTC, as every GluteLab time
+        # UTC, as every GluteLab time; whole seconds: EDFlib shifts annotations by a sub-second start, which
+        # would move the gap marks off the samples they describe
+        writer.setStartdatetime(rec.started_at.replace(tzinfo=None, microsecond=0))
         writer.writeSamples([np.ascontiguousarray(counts[:, c], dtype=np.int32) for c in range(n_ch)],
                             digital=True)
         writer.writeAnnotation(n / rate, -1, "end of recording (later samples are padding)")

@@ -12,6 +12,7 @@ Every problem raises ``SignalFileError`` with a message that says what is wrong 
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -94,11 +95,12 @@ def load_csv(path: str | Path, rate_hz: float | None = None) -> LoadedSignals:
         with open(path, encoding="utf-8-sig") as fh:
             for line in fh:
                 skip += 1
-                if line.startswith("#"):
-                    comments.append(line[1:].strip())
+                if line.startswith(("#", '"#')):  # GluteLab exports quote a comment that holds a comma
+                    text = next(csv.reader([line]))[0] if line.startswith('"') else line
+                    comments.append(text[1:].strip())
                     continue
                 if line.strip():
-                    header = [h.strip() for h in line.strip().split(",")]
+                    header = [h.strip() for h in next(csv.reader([line.strip()]))]
                     break
     except (OSError, UnicodeDecodeError) as exc:
         raise SignalFileError(f"cannot read {path}: {exc}") from exc

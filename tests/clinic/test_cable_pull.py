@@ -109,11 +109,10 @@ def test_a_pull_without_replug_is_kept_as_an_event_and_the_caller_sees_the_link_
 def test_a_stored_recording_with_a_pull_is_analysed_on_either_side_of_the_gap(db):
     """Before: the gap was stored as the last sample repeated and the whole trial was rejected ("electrode
     disconnected?"). Now the stored gap loads as NaN and the reps on either side are analysed."""
-    from clinic.trial_analysis import analyze_stored_trial
-
     from clinic.records.models import Trial
     from clinic.records.store import RecordingWriter
     from clinic.signals.conditioning import ConditioningSettings
+    from clinic.usecases.trial_analysis import analyze_stored_trial
     from devices.simulator.physiology import build_scenario
     from devices.types import SampleBlock
 

@@ -50,7 +50,7 @@ def test_a_gap_has_no_csv_rows_and_reads_back_on_the_true_time_base(db, tmp_path
     _, factory = db
     sid, counts = _session_with_a_gap(factory)
     with unit_of_work(factory) as s:
-        (path,) = export_session(s, SYSTEM, sid, "csv", tmp_path)
+        (path,) = export_session(s, SYSTEM, sid, "csv", tmp_path, reason="test export")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600  # patient data: its owner only
     lines = path.read_text().splitlines()
     assert lines[1].startswith("# gaps (no signal, no rows): 20.0000 s for 3.0000 s")
@@ -77,7 +77,7 @@ _EXPORT_UNDER_A_LIMIT = textwrap.dedent("""
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
     try:
         with db.unit_of_work(factory) as s:
-            export_session(s, SYSTEM, sid, "csv", out)
+            export_session(s, SYSTEM, sid, "csv", out, reason="test export")
     except OSError as exc:
         print(errno.errorcode[exc.errno])
         sys.exit(3)
@@ -129,7 +129,7 @@ def test_an_edf_export_keeps_the_time_base_and_marks_the_gap(db, tmp_path):
     _, factory = db
     sid, counts = _session_with_a_gap(factory)
     with unit_of_work(factory) as s:
-        (path,) = export_session(s, SYSTEM, sid, "edf", tmp_path)
+        (path,) = export_session(s, SYSTEM, sid, "edf", tmp_path, reason="test export")
     edf = read_edf(path)
     digital = edf["signals"]["glute_max_left"]["digital"]
     np.testing.assert_array_equal(digital[:FIRST[1]], counts[:FIRST[1], 0])
