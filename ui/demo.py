@@ -18,6 +18,7 @@ from clinic.records.patients import create_episode, create_patient, create_sessi
 from clinic.records.security import SYSTEM, Actor, create_user
 from clinic.records.store import RecordingWriter
 from clinic.signals.conditioning import ConditioningSettings
+from clinic.signals.onsets import OnsetSettings
 from clinic.usecases.trial_analysis import analyze_and_store
 from devices.simulator import rigs
 from devices.simulator.physiology import build_scenario
@@ -78,5 +79,5 @@ def seed_demo(factory: sessionmaker[Session], conditioning: ConditioningSettings
             with unit_of_work(factory) as s:
                 trial = s.get(Trial, trial_id)
                 assert trial is not None
-                analyze_and_store(s, physio, trial, conditioning)
+                analyze_and_store(s, physio, trial, conditioning, OnsetSettings())
     return list(DEMO_USERS)

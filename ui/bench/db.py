@@ -75,7 +75,8 @@ def _fill(path: Path, n_patients: int, n_sessions: int) -> None:
             analyses.append((sid, sid, 1, 0, created))  # an earlier version, not current
             analyses.append((n_patients * n_sessions + sid, sid, 2, 1, created))  # the current version
             for rep in range(1, REPS_PER_TRIAL + 1):
-                reps.append((sid, n_patients * n_sessions + sid, rep, int(rng.random() < 0.3 + k / (2 * n_sessions)), 20.0 + k + rep, 5.5))
+                first = int(rng.random() < 0.3 + k / (2 * n_sessions))
+                reps.append((sid, n_patients * n_sessions + sid, rep, first, 20.0 + k + rep, 5.5))
     conn.executemany("INSERT INTO patients (id, mrn, family_name, given_name, birth_date, sex, contact, "
                      "consent_given, consent_at, body_mass_kg, created_at, family_name_fold, given_name_fold, "
                      "version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", patients)

@@ -32,7 +32,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=METHODS, default=OnsetSettings().method, help="onset detector")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--store", action="store_true",
-                   help="with --session: keep the new results with each trial (e.g. after a late calibration)")
+                   help="with --session: keep the results as a new analysis version of each trial, which becomes "
+                        "current (earlier versions are kept)")
+    p.add_argument("--versions", action="store_true",
+                   help="with --session: list each trial's analysis versions (* marks the current one)")
+    p.add_argument("--set-current", type=int, metavar="N",
+                   help="with --session and --trial: make version N of that trial the current analysis (audited)")
+    p.add_argument("--trial", type=int, help="the trial for --set-current")
 
 
 def _clean(obj: object) -> object:
@@ -67,6 +73,19 @@ def analyze_file(path: str, rate_hz: float | None, channel_map: str | None, side
 def run(args: argparse.Namespace) -> int:
     if bool(args.file) == bool(args.session):
         raise UserError("give either a FILE or --session ID")
+    if (args.set_current is None) != (args.trial is None):
+        raise UserError("--set-current N needs --trial ID (and --trial is only for --set-current)")
+    if (args.versions or args.set_current is not None) and (args.store or args.file):
+        raise UserError("--versions and --set-current work on a stored session alone (no FILE, no --store)")
+    if args.versions or args.set_current is not None:
+        from ui.commands.analysis_versions import print_versions, run_versions
+
+        versions = run_versions(args)
+        if args.json:
+            print(json.dumps(versions))
+        else:
+            print_versions(versions)
+        return 0
     if args.file:
         result = analyze_file(args.file, args.rate, args.map, args.side, args.mains or _clinic_mains(args),
                               args.method)
@@ -98,9 +117,10 @@ def _analyze_session(args: argparse.Namespace) -> dict[str, object]:
                 raise UserError(f"no session {args.session}")
             record_event(s, ws.actor.username, "read", "session", visit.id, "analyze")
             conditioning = ConditioningSettings(mains_hz=args.mains) if args.mains else ws.settings.conditioning
+            onsets = OnsetSettings(method=args.method)
             actor = ws.actor
-            trials = [analyze_and_store(s, actor, t, conditioning) if args.store
-                      else analyze_stored_trial(s, t, conditioning)
+            trials = [analyze_and_store(s, actor, t, conditioning, onsets) if args.store
+                      else analyze_stored_trial(s, t, conditioning, onsets)
                       for t in visit.trials if t.exercise not in ("mvc", "rest")]
             return {"session_id": visit.id, "week": visit.week, "trials": trials,
                     "summary": session_summary([t for t in trials if not t.get("error")])}
@@ -147,6 +167,8 @@ def _print_text(result: dict[str, object]) -> None:
             print(line)
         for note in trial.get("notes", []):
             print(f"  note: {note}")
+        if trial.get("analysis_version"):
+            print(f"  stored as analysis version {trial['analysis_version']['number']} (now current)")
 
 
 def _clinic_mains(args: argparse.Namespace) -> float:

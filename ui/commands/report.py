@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from clinic.records.db import unit_of_work
+from clinic.signals.onsets import OnsetSettings
 from clinic.usecases.reports import build_session_report
 from ui.commands._common import open_workstation, subparser
 from ui.context import UserError
@@ -22,7 +23,8 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or ws.data_dir.reports / f"session-{args.session}.pdf"
     with unit_of_work(ws.factory) as s:
         try:
-            path = build_session_report(s, ws.actor, args.session, out, ws.settings.conditioning)
+            path = build_session_report(s, ws.actor, args.session, out, ws.settings.conditioning,
+                                        OnsetSettings())
         except (KeyError, PermissionError) as exc:
             raise UserError(str(exc).strip("'\"")) from exc
     print(path)

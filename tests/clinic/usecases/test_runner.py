@@ -16,6 +16,7 @@ from clinic.records.models import AuditEvent, Trial
 from clinic.records.patients import create_patient, start_trial
 from clinic.records.security import SYSTEM
 from clinic.signals.conditioning import ConditioningSettings
+from clinic.signals.onsets import OnsetSettings
 from clinic.usecases.runner import DeviceSpec, ExercisePlan, RunnerError, SessionRunner, State
 from clinic.usecases.trial_analysis import analyze_stored_trial
 
@@ -76,8 +77,8 @@ def test_a_later_day_never_reuses_an_earlier_calibration(db, tmp_path) -> None: 
     _store_scenario(factory, first_id, seed=3, profile="healthy", side="left", calibrate=SYSTEM)
     _store_scenario(factory, later_id, seed=4, profile="healthy", side="left")
     with unit_of_work(factory) as s:
-        day1 = analyze_stored_trial(s, s.get(Trial, first_id), MAINS_50)
-        day8 = analyze_stored_trial(s, s.get(Trial, later_id), MAINS_50)
+        day1 = analyze_stored_trial(s, s.get(Trial, first_id), MAINS_50, OnsetSettings())
+        day8 = analyze_stored_trial(s, s.get(Trial, later_id), MAINS_50, OnsetSettings())
     assert day1["amplitude_units"] == "%MVC" and day1["calibration"]["muscles"]
     assert day8["amplitude_units"] == "uV" and day8["calibration"] is None
     assert any("not reused" in n and str(NOW.date()) in n for n in day8["notes"])
