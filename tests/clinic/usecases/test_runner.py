@@ -66,7 +66,7 @@ def test_a_trial_goes_through_every_state_and_counts_reps(db, tmp_path, sim_rig)
 
 
 def test_a_later_day_never_reuses_an_earlier_calibration(db, tmp_path) -> None:  # noqa: ANN001
-    from ui.demo import _store_scenario
+    from ui.demo import store_scenario
 
     _, factory = db
     with unit_of_work(factory) as s:
@@ -74,8 +74,8 @@ def test_a_later_day_never_reuses_an_earlier_calibration(db, tmp_path) -> None: 
         first = start_trial(s, SYSTEM, patient, "cook_hip_lift", "left", when=NOW)
         later = start_trial(s, SYSTEM, patient, "cook_hip_lift", "left", when=NOW + dt.timedelta(days=7))
         first_id, later_id = first.id, later.id
-    _store_scenario(factory, first_id, seed=3, profile="healthy", side="left", calibrate=SYSTEM)
-    _store_scenario(factory, later_id, seed=4, profile="healthy", side="left")
+    store_scenario(factory, first_id, seed=3, profile="healthy", side="left", calibrate=SYSTEM)
+    store_scenario(factory, later_id, seed=4, profile="healthy", side="left")
     with unit_of_work(factory) as s:
         day1 = analyze_stored_trial(s, s.get(Trial, first_id), MAINS_50, OnsetSettings())
         day8 = analyze_stored_trial(s, s.get(Trial, later_id), MAINS_50, OnsetSettings())
