@@ -116,3 +116,33 @@ def test_a_stale_pick_is_refused_and_changes_nothing(stored_session, capsys) -> 
     assert main(["analyze", "--session", str(session_id), "--set-current", "7", "--trial", str(trial_id),
                  *storage]) == 2
     assert "no analysis version 7" in capsys.readouterr().err
+    assert main(["analyze", "--session", str(session_id), "--versions", *storage]) == 0
+    text = capsys.readouterr().out
+    assert "* version 1: tkeo, mains 50.0 Hz, no calibration, 3 reps" in text and "  version 2: hodges_bui" in text
+    assert main(["analyze", "--session", str(session_id), "--versions", "--store", *storage]) == 2
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_patients_page_progress_table_follows_the_current_version(stored_session, capsys, qtbot) -> None:  # noqa: ANN001
+    from ui.patients_page import PatientsPage
+
+    factory, storage, session_id, trial_id, _, physio = stored_session
+    sid = str(session_id)
+    _cli(capsys, "--session", sid, "--store", "--method", "tkeo", "--mains", "50", *storage)
+    calibrate_scenario(factory, trial_id, build_scenario(SCENARIO["profile"], side="left", reps=3, hold_s=6.0,
+                                                         rest_s=2.0, emg_rate_hz=1000.0, plate_rate_hz=100.0,
+                                                         seed=SCENARIO["seed"]), physio)
+    _cli(capsys, "--session", sid, "--store", "--method", "hodges_bui", "--mains", "50", *storage)
+    page = PatientsPage(factory)
+    qtbot.addWidget(page)
+    page.set_actor(physio)
+
+    def mvc_column() -> str:
+        page.select_row(0)
+        page.table.clearSelection()
+        page.select_row(0)
+        return page.progress.item(0, 4).text()
+
+    assert mvc_column() not in ("", "-")  # version 2 (calibrated): %MVC
+    _cli(capsys, "--session", sid, "--set-current", "1", "--trial", str(trial_id), *storage)
+    assert mvc_column() == "-"  # version 1: microvolts, no %MVC
