@@ -1,6 +1,7 @@
 """Re-analysis keeps versions (SQLite and PostgreSQL): two analyses of one stored trial with different
-detectors are both kept through `glutelab analyze --store`, the weekly progress shows the current one, and
-picking the other (`--set-current`) changes the progress and is audited; a stale pick is refused."""
+detectors are both kept through `glutelab analyze --store` and shown side by side (`--compare`), the weekly
+progress shows the current one, and picking the other (`--set-current`) changes the progress and is audited;
+a stale pick is refused."""
 
 from __future__ import annotations
 
@@ -82,6 +83,12 @@ def test_two_detectors_are_both_kept_and_the_current_one_feeds_the_progress(stor
     assert versions[0]["onset_settings"]["k_sd"] == 3.0 and versions[0]["code_version"]
     assert all(v["created_by"] == "physio" and v["reps"] == 3 for v in versions)
 
+    compared = _cli(capsys, "--session", sid, "--compare", "1", "2", "--trial", str(trial_id), *storage)
+    assert [v["method"] for v in compared["versions"]] == ["tkeo", "hodges_bui"]
+    assert [(r["rep"], r["a"]["glute_pct_mvc"] is None, r["b"]["glute_pct_mvc"] is None)
+            for r in compared["reps"]] == [(1, True, False), (2, True, False), (3, True, False)]
+    assert main(["analyze", "--session", sid, "--compare", "1", "2", "--trial", str(trial_id), *storage]) == 0
+    assert "rep 1: glute " in capsys.readouterr().out
     with unit_of_work(factory) as s:
         trial = s.get(Trial, trial_id)
         side_by_side = compare_analyses(*trial.analyses)

@@ -38,7 +38,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="with --session: list each trial's analysis versions (* marks the current one)")
     p.add_argument("--set-current", type=int, metavar="N",
                    help="with --session and --trial: make version N of that trial the current analysis (audited)")
-    p.add_argument("--trial", type=int, help="the trial for --set-current")
+    p.add_argument("--compare", type=int, nargs=2, metavar=("N", "M"),
+                   help="with --session and --trial: versions N and M of that trial side by side, per rep")
+    p.add_argument("--trial", type=int, help="the trial for --set-current or --compare")
 
 
 def _clean(obj: object) -> object:
@@ -73,16 +75,22 @@ def analyze_file(path: str, rate_hz: float | None, channel_map: str | None, side
 def run(args: argparse.Namespace) -> int:
     if bool(args.file) == bool(args.session):
         raise UserError("give either a FILE or --session ID")
-    if (args.set_current is None) != (args.trial is None):
-        raise UserError("--set-current N needs --trial ID (and --trial is only for --set-current)")
-    if (args.versions or args.set_current is not None) and (args.store or args.file):
-        raise UserError("--versions and --set-current work on a stored session alone (no FILE, no --store)")
-    if args.versions or args.set_current is not None:
-        from ui.commands.analysis_versions import print_versions, run_versions
+    picks = [name for name, given in (("--set-current", args.set_current is not None),
+                                      ("--compare", args.compare is not None)) if given]
+    if len(picks) > 1 or bool(picks) != (args.trial is not None):
+        raise UserError("--set-current N or --compare N M (one of them) needs --trial ID, and --trial is only for "
+                        "them")
+    if (args.versions or picks) and (args.store or args.file):
+        raise UserError("--versions, --set-current and --compare work on a stored session alone (no FILE, no "
+                        "--store)")
+    if args.versions or picks:
+        from ui.commands.analysis_versions import print_comparison, print_versions, run_versions
 
         versions = run_versions(args)
         if args.json:
             print(json.dumps(versions))
+        elif args.compare is not None:
+            print_comparison(versions)
         else:
             print_versions(versions)
         return 0
