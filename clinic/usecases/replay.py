@@ -181,6 +181,8 @@ class ReplaySource:
 
     def stop(self) -> None:
         self.streaming = False
+        if not any(src.streaming for src in self.player.sources.values()):
+            self.player.pause()
 
     def close(self) -> None:
         self.stop()
@@ -217,7 +219,9 @@ class ReplaySource:
         return min(max(i, 0), self.stream.counts.shape[0])
 
     def _rewind(self, t: float) -> None:
-        """After a seek: a fresh ring holding what led up to ``t`` (the plot shows the window before now)."""
+        """After a seek: a fresh ring holding what led up to ``t`` (the plot shows the window before now), its
+        stream index the recording's sample index so times on the plot are the recording's. Consumers that keep
+        the ring (live envelopes) hear a ``seeked`` state and take ``ring`` again, as after a device re-open."""
         if self.info is None:
             return
         self.ring = SampleRing(self.ring.capacity if self.ring else 1, self.info.n_channels)
@@ -226,6 +230,8 @@ class ReplaySource:
         if end > start:
             self.ring.write(self.info.to_physical(self.stream.counts[start:end]), start)
         self._next = end
+        if self.state != "closed":
+            self._set_state("seeked", f"replay of recording {self.stream.recording_id} at {t:.1f} s")
 
     def _publish_until(self, t: float) -> None:
         if not self.streaming or self.info is None or self.ring is None:

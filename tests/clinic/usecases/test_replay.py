@@ -77,6 +77,7 @@ def test_sources_stream_the_stored_counts_and_the_transport_moves_the_clock(stor
     assert emg.stats.samples == stored["emg"].shape[0]
 
     rep = player.jump_to_rep(2)
+    assert states[-2:] == ["seeked", "seeked"]  # holders of the old ring take the new one
     assert player.position_s == pytest.approx(rep.movement_start_s - REP_LEAD_S)
     ring, first = emg.ring.latest(emg.ring.capacity)
     n_before = int(round(player.position_s * emg.info.sample_rate_hz))
@@ -90,6 +91,10 @@ def test_sources_stream_the_stored_counts_and_the_transport_moves_the_clock(stor
         player.jump_to_rep(99)
     player.seek(-5.0)
     assert player.position_s == 0.0 and emg.ring.latest(10)[0].shape[0] == 0
+    player.play()
+    for src in player.sources.values():
+        src.stop()
+    assert not player.playing  # every source stopped: the clock stands still
 
 
 def test_the_session_runner_records_a_replay_like_a_device(stored_trial, tmp_path) -> None:  # noqa: ANN001
