@@ -104,20 +104,34 @@ def test_a_trial_that_cannot_be_replayed_says_why(qtbot, factory) -> None:  # no
     assert got.args == ["no trial 424242"]
 
 
-def test_glutelab_replay_opens_the_trial_in_a_window(qtbot, factory, trial_id, tmp_path, monkeypatch,  # noqa: ANN001
+def test_glutelab_replay_opens_the_trial_in_a_window(factory, trial_id, tmp_path, monkeypatch,  # noqa: ANN001
                                                      capsys) -> None:
+    """The window in its own process (the command runs the Qt event loop and quits it, which an in-process test
+    would leave behind for the tests after it); the refusals, which come before any window, in process."""
+    import os
+    import subprocess
+    import sys
+
     from clinic.records.security import create_user
-    from ui.cli import main
 
     with unit_of_work(factory) as s:
         create_user(s, "physio", "physio-pass-1", "physiotherapist")
-    url = str(factory.kw["bind"].url)
+    env = dict(os.environ, GLUTELAB_PASSWORD="physio-pass-1", QT_QPA_PLATFORM="offscreen")
+    storage = ["--user", "physio", "--data-dir", str(tmp_path / "data"), "--database-url",
+               str(factory.kw["bind"].url)]
+
+    def replay(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ui.cli", "replay", *args, *storage], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    done = replay("--trial", str(trial_id), "--play", "--speed", "8", "--quit-after", "1.5")
+    assert done.returncode == 0, done.stdout + done.stderr
+    played = float(done.stdout.split(" to ")[1].split(" of ")[0])
+    assert played > 0 and "frames drawn: 0" not in done.stdout
+    from ui.cli import main
+
     monkeypatch.setenv("GLUTELAB_PASSWORD", "physio-pass-1")
-    storage = ["--user", "physio", "--data-dir", str(tmp_path / "data"), "--database-url", url]
-    assert main(["replay", "--trial", str(trial_id), "--play", "--speed", "8", "--quit-after", "1", *storage]) == 0
-    out = capsys.readouterr().out
-    played = float(out.split(" to ")[1].split(" of ")[0])
-    assert played > 0 and "frames drawn: 0" not in out
     assert main(["replay", "--trial", "999", *storage]) == 2
     assert "no trial 999" in capsys.readouterr().err
     assert main(["replay", "--trial", str(trial_id), "--speed", "20", *storage]) == 2
+    assert "--speed must be 0.25 to 8" in capsys.readouterr().err
