@@ -15,7 +15,7 @@ from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.io import SignalFileError, apply_channel_map, load_signals, parse_channel_map
 from clinic.signals.onsets import METHODS, OnsetSettings
 from ui.commands._common import subparser
-from ui.context import UserError
+from ui.context import UserError, Workstation
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -107,6 +107,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _analyze_session(args: argparse.Namespace) -> dict[str, object]:
+    from clinic.records.editing import ConflictError
+    from ui.commands._common import open_workstation
+
+    with open_workstation(args, sign_in=True) as ws:
+        assert ws.actor is not None
+        ws.actor.require("record" if args.store else "read")
+        try:
+            return _analyze_visit(args, ws)
+        except ConflictError as exc:  # another workstation stored or picked a version of a trial meanwhile
+            raise UserError(str(exc)) from exc
+
+
+def _analyze_visit(args: argparse.Namespace, ws: Workstation) -> dict[str, object]:
+    """Analyse every trial of the session (and with ``--store`` keep each result as a new version)."""
     from sqlalchemy import select
 
     from clinic.records.audit import record_event
@@ -114,24 +128,21 @@ def _analyze_session(args: argparse.Namespace) -> dict[str, object]:
     from clinic.records.models import Session as VisitSession
     from clinic.signals.summary import session_summary
     from clinic.usecases.trial_analysis import analyze_and_store, analyze_stored_trial
-    from ui.commands._common import open_workstation
 
-    with open_workstation(args, sign_in=True) as ws:
-        assert ws.actor is not None
-        ws.actor.require("record" if args.store else "read")
-        with unit_of_work(ws.factory) as s:
-            visit = s.scalar(select(VisitSession).where(VisitSession.id == args.session))
-            if visit is None:
-                raise UserError(f"no session {args.session}")
-            record_event(s, ws.actor.username, "read", "session", visit.id, "analyze")
-            conditioning = ConditioningSettings(mains_hz=args.mains) if args.mains else ws.settings.conditioning
-            onsets = OnsetSettings(method=args.method)
-            actor = ws.actor
-            trials = [analyze_and_store(s, actor, t, conditioning, onsets) if args.store
-                      else analyze_stored_trial(s, t, conditioning, onsets)
-                      for t in visit.trials if t.exercise not in ("mvc", "rest")]
-            return {"session_id": visit.id, "week": visit.week, "trials": trials,
-                    "summary": session_summary([t for t in trials if not t.get("error")])}
+    actor = ws.actor
+    assert actor is not None
+    with unit_of_work(ws.factory) as s:
+        visit = s.scalar(select(VisitSession).where(VisitSession.id == args.session))
+        if visit is None:
+            raise UserError(f"no session {args.session}")
+        record_event(s, actor.username, "read", "session", visit.id, "analyze")
+        conditioning = ConditioningSettings(mains_hz=args.mains) if args.mains else ws.settings.conditioning
+        onsets = OnsetSettings(method=args.method)
+        trials = [analyze_and_store(s, actor, t, conditioning, onsets) if args.store
+                  else analyze_stored_trial(s, t, conditioning, onsets)
+                  for t in visit.trials if t.exercise not in ("mvc", "rest")]
+        return {"session_id": visit.id, "week": visit.week, "trials": trials,
+                "summary": session_summary([t for t in trials if not t.get("error")])}
 
 
 def _fmt(v: object, unit: str = "") -> str:
