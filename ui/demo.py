@@ -18,9 +18,10 @@ from clinic.records.patients import create_episode, create_patient, create_sessi
 from clinic.records.security import SYSTEM, Actor, create_first_admin, create_user
 from clinic.records.store import RecordingWriter
 from clinic.signals.conditioning import ConditioningSettings
+from clinic.signals.onsets import OnsetSettings
 from clinic.usecases.trial_analysis import analyze_and_store
 from devices.simulator import rigs
-from devices.simulator.physiology import build_scenario
+from devices.simulator.physiology import Scenario, build_scenario
 from devices.types import SampleBlock
 
 DEMO_USERS = (("admin", "demo-admin-1", "administrator"), ("physio", "demo-physio-1", "physiotherapist"),
@@ -31,24 +32,29 @@ DEMO_PATIENTS = (("DEMO-0001", "Berger", "Anna", dt.date(1978, 3, 14), "female")
 WEEK_PROFILES = ("amnesic", "amnesic", "typical", "healthy")
 
 
-def _store_scenario(factory: sessionmaker[Session], trial_id: int, seed: int, profile: str, side: str,
-                    calibrate: Actor | None = None) -> None:
-    """Store a simulated trial; with ``calibrate``, also that day's calibration (the simulated electrodes'
-    resting level and MVC reference, in envelope microvolts)."""
-    sc = build_scenario(profile, side=side, reps=3, hold_s=6.0, rest_s=2.0, emg_rate_hz=1000.0,
+def store_scenario(factory: sessionmaker[Session], trial_id: int, seed: int, profile: str, side: str,
+                   calibrate: Actor | None = None, reps: int = 3) -> None:
+    """Store a simulated trial (EMG and plate recordings); with ``calibrate``, also that day's calibration (the
+    simulated electrodes' resting level and MVC reference, in envelope microvolts). Tests use it too."""
+    sc = build_scenario(profile, side=side, reps=reps, hold_s=6.0, rest_s=2.0, emg_rate_hz=1000.0,
                         plate_rate_hz=100.0, seed=seed)
     for info, counts in ((rigs.emg_info(sc), rigs.emg_counts(sc)), (rigs.plate_info(sc), rigs.plate_counts(sc))):
         writer = RecordingWriter(factory, trial_id, info, flush_s=5.0)
         writer.add(SampleBlock(counts.astype("int32"), 0, 0.0))
         writer.close()
     if calibrate is not None:
-        envelope_per_rms = float(np.sqrt(2.0 / np.pi))  # mean |x| of Gaussian EMG per uV RMS
-        with unit_of_work(factory) as s:
-            visit = s.get(Trial, trial_id).session  # type: ignore[union-attr]
-            assert isinstance(visit, VisitSession)
-            for muscle, mvc in sc.mvc_envelope_uv.items():
-                add_calibration(s, calibrate, visit, muscle, sc.noise_uv[muscle] * envelope_per_rms, mvc,
-                                channel=muscle, device={"model": "GluteLab EMG (simulated)"})
+        calibrate_scenario(factory, trial_id, sc, calibrate)
+
+
+def calibrate_scenario(factory: sessionmaker[Session], trial_id: int, sc: Scenario, actor: Actor) -> None:
+    """The calibration of the simulated electrodes, kept with the trial's session."""
+    envelope_per_rms = float(np.sqrt(2.0 / np.pi))  # mean |x| of Gaussian EMG per uV RMS
+    with unit_of_work(factory) as s:
+        visit = s.get(Trial, trial_id).session  # type: ignore[union-attr]
+        assert isinstance(visit, VisitSession)
+        for muscle, mvc in sc.mvc_envelope_uv.items():
+            add_calibration(s, actor, visit, muscle, sc.noise_uv[muscle] * envelope_per_rms, mvc,
+                            channel=muscle, device={"model": "GluteLab EMG (simulated)"})
 
 
 def seed_demo(factory: sessionmaker[Session], conditioning: ConditioningSettings,
@@ -76,9 +82,9 @@ def seed_demo(factory: sessionmaker[Session], conditioning: ConditioningSettings
                 trial_ids.append((create_trial(s, physio, visit, "cook_hip_lift", side, reps=3).id, week))
         for trial_id, week in trial_ids:
             profile = WEEK_PROFILES[min(week, len(WEEK_PROFILES) - 1)]
-            _store_scenario(factory, trial_id, seed=100 * p_i + week, profile=profile, side=side, calibrate=physio)
+            store_scenario(factory, trial_id, seed=100 * p_i + week, profile=profile, side=side, calibrate=physio)
             with unit_of_work(factory) as s:
                 trial = s.get(Trial, trial_id)
                 assert trial is not None
-                analyze_and_store(s, physio, trial, conditioning)
+                analyze_and_store(s, physio, trial, conditioning, OnsetSettings())
     return list(DEMO_USERS)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -185,7 +186,10 @@ class Session(Versioned, Base):
         return self.episode.week_of(self.started_at)
 
 
-class Trial(Base):
+class Trial(Versioned, Base):
+    """One exercise set. Its analyses are kept as versions (``TrialAnalysis``); exactly one is current, and
+    choosing it bumps ``version`` so two workstations cannot silently overwrite each other's pick."""
+
     __tablename__ = "trials"
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
@@ -194,12 +198,13 @@ class Trial(Base):
     sets: Mapped[int] = mapped_column(Integer, default=1)
     reps: Mapped[int] = mapped_column(Integer, default=8)
     hold_target_s: Mapped[float] = mapped_column(Float, default=6.0)
-    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     session: Mapped[Session] = relationship(back_populates="trials")
     recordings: Mapped[list[Recording]] = relationship(back_populates="trial", cascade="all, delete-orphan",
                                                        order_by="Recording.id")
-    rep_results: Mapped[list[RepResult]] = relationship(back_populates="trial", cascade="all, delete-orphan",
-                                                        order_by="RepResult.rep")
+    analyses: Mapped[list[TrialAnalysis]] = relationship(back_populates="trial", cascade="all, delete-orphan",
+                                                         order_by="TrialAnalysis.number")
+    # bumped by hand (clinic.records.results) when its analyses change: no trial column changes then
+    __mapper_args__ = {"version_id_col": Versioned.version, "version_id_generator": False}
     __table_args__ = (
         CheckConstraint("side IN ('left','right','both')", name="side"),
         CheckConstraint("sets >= 1 AND sets <= 20", name="sets_range"),
@@ -208,11 +213,59 @@ class Trial(Base):
         NEVER_REUSE_IDS,
     )
 
+    @property
+    def current_analysis(self) -> TrialAnalysis | None:
+        """The analysis every reader (progress, reports, exports, replay) uses; None before any."""
+        return next((a for a in self.analyses if a.is_current), None)
+
+    @property
+    def rep_results(self) -> list[RepResult]:
+        """The per-rep rows of the current analysis."""
+        current = self.current_analysis
+        return list(current.reps) if current is not None else []
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The summary of the current analysis ({} before any)."""
+        current = self.current_analysis
+        return dict(current.summary or {}) if current is not None else {}
+
+
+class TrialAnalysis(Base):
+    """One analysis of a trial with everything that produced it; never changed after it is stored, except
+    which one is current. ``number`` counts 1, 2, ... per trial."""
+
+    __tablename__ = "trial_analyses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+    method: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # onset detector and its thresholds
+    conditioning: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # filters, mains frequency
+    mains_hz: Mapped[float | None] = mapped_column(Float, nullable=True)
+    calibration: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # the session's, or None
+    code_version: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    notes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    trial: Mapped[Trial] = relationship(back_populates="analyses")
+    reps: Mapped[list[RepResult]] = relationship(back_populates="analysis", cascade="all, delete-orphan",
+                                                 order_by="RepResult.rep")
+    __table_args__ = (
+        UniqueConstraint("trial_id", "number", name="uq_trial_analyses_trial_number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        Index("uq_trial_analyses_one_current", "trial_id", unique=True,
+              sqlite_where=text("is_current"), postgresql_where=text("is_current")),
+        NEVER_REUSE_IDS,
+    )
+
 
 class RepResult(Base):
     __tablename__ = "rep_results"
     id: Mapped[int] = mapped_column(primary_key=True)
     trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"), index=True)
+    analysis_id: Mapped[int] = mapped_column(ForeignKey("trial_analyses.id", ondelete="CASCADE"), index=True)
     rep: Mapped[int] = mapped_column(Integer)
     glute_first: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     glute_lead_hamstrings_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -220,7 +273,7 @@ class RepResult(Base):
     glute_pct_mvc: Mapped[float | None] = mapped_column(Float, nullable=True)
     hold_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    trial: Mapped[Trial] = relationship(back_populates="rep_results")
+    analysis: Mapped[TrialAnalysis] = relationship(back_populates="reps")
     __table_args__ = (CheckConstraint("rep >= 1", name="rep_positive"), NEVER_REUSE_IDS)
 
 

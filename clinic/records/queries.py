@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import Integer, and_, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from clinic.records.audit import record_event
-from clinic.records.models import Episode, RepResult, Trial
+from clinic.records.models import Episode, RepResult, Trial, TrialAnalysis
 from clinic.records.models import Session as VisitSession
 from clinic.records.security import Actor
 
@@ -40,7 +40,8 @@ class WeekProgress:
 
 
 def weekly_progress(s: Session, actor: Actor, episode_id: int) -> list[WeekProgress]:
-    """Per episode week: sessions, reps, how often the glute fired first, mean %MVC and pain."""
+    """Per episode week: sessions, reps, how often the glute fired first, mean %MVC and pain (each trial's
+    current analysis version only)."""
     actor.require("read")
     ep = s.get(Episode, episode_id)
     if ep is None:
@@ -52,7 +53,8 @@ def weekly_progress(s: Session, actor: Actor, episode_id: int) -> list[WeekProgr
                func.count(RepResult.glute_pct_mvc))
         .select_from(VisitSession)
         .outerjoin(Trial, Trial.session_id == VisitSession.id)
-        .outerjoin(RepResult, RepResult.trial_id == Trial.id)
+        .outerjoin(TrialAnalysis, and_(TrialAnalysis.trial_id == Trial.id, TrialAnalysis.is_current))
+        .outerjoin(RepResult, RepResult.analysis_id == TrialAnalysis.id)
         .where(VisitSession.episode_id == episode_id)
         .group_by(VisitSession.id, VisitSession.started_at, VisitSession.pain_score)).all()
     acc: dict[int, list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0, 0.0, 0])

@@ -12,19 +12,23 @@ from clinic.records.models import Session as VisitSession
 from clinic.records.security import Actor
 from clinic.reports.session_report import SessionReportData, write_session_report
 from clinic.signals.conditioning import ConditioningSettings
-from clinic.usecases.trial_analysis import analyze_stored_trial
+from clinic.signals.onsets import OnsetSettings
+from clinic.usecases.trial_analysis import analyze_stored_trial, stored_analysis
 
 
 def build_session_report(s: Session, actor: Actor, session_id: int, out: str | Path,
-                         conditioning: ConditioningSettings, reason: str | None = None) -> Path:
-    """``reason``: needed when the actor does not treat the patient (clinic.records.access); audited."""
+                         conditioning: ConditioningSettings, settings: OnsetSettings,
+                         reason: str | None = None) -> Path:
+    """The report shows the trial's current stored analysis version; a trial never analysed is analysed now
+    with ``conditioning`` and ``settings`` (and not stored). ``reason``: needed when the actor does not treat
+    the patient (clinic.records.access); audited."""
     actor.require("print")
     visit = s.get(VisitSession, session_id)
     if visit is None:
         raise KeyError(f"no session {session_id}")
     why = require_release(s, actor, visit.episode.patient_id, "print", reason)
     trial = next((t for t in visit.trials if t.recordings), None)
-    analysis = analyze_stored_trial(s, trial, conditioning) if trial else {}
+    analysis = (stored_analysis(trial) or analyze_stored_trial(s, trial, conditioning, settings)) if trial else {}
     patient = visit.episode.patient
     local = visit.started_at.astimezone()
     data = SessionReportData(

@@ -39,6 +39,7 @@ from clinic.records.store import RecordingWriter
 from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.live import LiveEnvelope
 from clinic.signals.live_reps import LiveRepCounter
+from clinic.signals.onsets import OnsetSettings
 from clinic.usecases import calibration as cal
 from clinic.usecases.trial_analysis import analyze_and_store
 from devices.types import DeviceInfo, SampleBlock
@@ -560,7 +561,7 @@ class SessionRunner:
             for rec in trial.recordings:
                 outcome.recordings.append(recording_row(rec))
             if trial.recordings and not self._recorder.errors:  # an interrupted trial is analysed too
-                outcome.analysis = analyze_and_store(s, self.actor, trial, self.conditioning)
+                outcome.analysis = analyze_and_store(s, self.actor, trial, self.conditioning, OnsetSettings())
         self._enter(State.SAVED, f"trial {self._trial_id} saved")
         return outcome
 

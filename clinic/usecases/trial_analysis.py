@@ -20,6 +20,7 @@ from clinic.records.security import Actor
 from clinic.records.store import CorruptRecording, load_physical
 from clinic.signals.analysis import analyze_trial
 from clinic.signals.conditioning import ConditioningSettings
+from clinic.signals.onsets import OnsetSettings
 
 
 def session_mvc(visit: VisitSession) -> dict[str, float]:
@@ -43,8 +44,10 @@ def calibration_note(s: Session, visit: VisitSession) -> str | None:
             "not reused because the electrodes are placed anew each day: amplitudes are in microvolts")
 
 
-def analyze_stored_trial(s: Session, trial: Trial, conditioning: ConditioningSettings) -> dict[str, Any]:
-    """The trial's analysis; a damaged recording gives a result with an ``error`` saying why, not an exception."""
+def analyze_stored_trial(s: Session, trial: Trial, conditioning: ConditioningSettings,
+                         settings: OnsetSettings) -> dict[str, Any]:
+    """The trial's analysis with these filter and detector settings; a damaged recording gives a result with an
+    ``error`` saying why, not an exception."""
     emg = plate = None
     for rec in trial.recordings:
         try:
@@ -71,7 +74,7 @@ def analyze_stored_trial(s: Session, trial: Trial, conditioning: ConditioningSet
     mvc = session_mvc(visit)
     result: dict[str, Any] = analyze_trial(
         values, rec.sample_rate_hz, rec.channel_names, side=trial.side if trial.side in ("left", "right") else "left",
-        force_cells_n=force, plate_rate_hz=plate_rate, plate_cells=cells, exercise=trial.exercise,
+        force_cells_n=force, plate_rate_hz=plate_rate, settings=settings, plate_cells=cells, exercise=trial.exercise,
         conditioning=conditioning, mvc=mvc or None, hold_target_s=trial.hold_target_s)
     note = calibration_note(s, visit)
     if note:
@@ -84,9 +87,25 @@ def analyze_stored_trial(s: Session, trial: Trial, conditioning: ConditioningSet
     return result
 
 
-def analyze_and_store(s: Session, actor: Actor, trial: Trial, conditioning: ConditioningSettings) -> dict[str, Any]:
-    """Analyse and keep the per-rep results (the recorder, the demo, the self-test and re-analysis share this)."""
-    analysis = analyze_stored_trial(s, trial, conditioning)
+def analyze_and_store(s: Session, actor: Actor, trial: Trial, conditioning: ConditioningSettings,
+                      settings: OnsetSettings) -> dict[str, Any]:
+    """Analyse and keep the result as a new, current analysis version of the trial (the recorder, the demo, the
+    self-test and re-analysis share this); the result then names it under ``analysis_version``."""
+    analysis = analyze_stored_trial(s, trial, conditioning, settings)
     if "error" not in analysis:
-        save_trial_results(s, actor, trial, analysis)
+        version = save_trial_results(s, actor, trial, analysis)
+        analysis["analysis_version"] = {"id": version.id, "number": version.number}
     return analysis
+
+
+def stored_analysis(trial: Trial) -> dict[str, Any] | None:
+    """The trial's current stored analysis in the shape of ``analyze_stored_trial``'s result (summary, reps,
+    notes, method, conditioning, calibration), or None before any was stored."""
+    current = trial.current_analysis
+    if current is None:
+        return None
+    return {"trial_id": trial.id, "exercise": trial.exercise, "side": trial.side,
+            "analysis_version": {"id": current.id, "number": current.number}, "method": current.method,
+            "conditioning": current.conditioning, "calibration": current.calibration,
+            "code_version": current.code_version, "summary": current.summary, "notes": list(current.notes or []),
+            "reps": [dict(r.metrics or {}) for r in current.reps]}

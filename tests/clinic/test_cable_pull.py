@@ -112,6 +112,7 @@ def test_a_stored_recording_with_a_pull_is_analysed_on_either_side_of_the_gap(db
     from clinic.records.models import Trial
     from clinic.records.store import RecordingWriter
     from clinic.signals.conditioning import ConditioningSettings
+    from clinic.signals.onsets import OnsetSettings
     from clinic.usecases.trial_analysis import analyze_stored_trial
     from devices.simulator.physiology import build_scenario
     from devices.types import SampleBlock
@@ -142,7 +143,7 @@ def test_a_stored_recording_with_a_pull_is_analysed_on_either_side_of_the_gap(db
     with unit_of_work(factory) as s:
         rec = s.get(Recording, writer.recording_id)
         assert rec.status == "interrupted" and rec.events[0]["cause"] == "cable_pulled"
-        result = analyze_stored_trial(s, s.get(Trial, trial_id), ConditioningSettings(mains_hz=50.0))
+        result = analyze_stored_trial(s, s.get(Trial, trial_id), ConditioningSettings(mains_hz=50.0), OnsetSettings())
     assert "error" not in result, result.get("error")
     assert len(result["gaps"]) == 1 and 2.5 <= result["gaps"][0]["duration_s"] <= 3.0
     assert len(result["reps"]) == 4

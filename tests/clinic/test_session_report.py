@@ -15,6 +15,7 @@ from clinic.records.patients import create_patient, start_trial
 from clinic.records.security import SYSTEM
 from clinic.records.store import RecordingWriter
 from clinic.signals.conditioning import ConditioningSettings
+from clinic.signals.onsets import OnsetSettings
 from clinic.usecases.reports import build_session_report
 from devices.types import DeviceInfo, SampleBlock
 
@@ -35,7 +36,7 @@ def test_report_of_a_damaged_simulated_recording_says_both(db, tmp_path):
         s.execute(update(RecordingChunk).values(sha256="0" * 64))
     with unit_of_work(factory) as s:
         pdf = build_session_report(s, SYSTEM, session_id, tmp_path / "report.pdf", ConditioningSettings(mains_hz=50.0),
-                                   reason="case review")
+                                   OnsetSettings(), reason="case review")
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages)
     assert "SIMULATED DATA" in text
     assert "Analysis not possible" in text and "checksum mismatch" in text

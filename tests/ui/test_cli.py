@@ -157,7 +157,7 @@ def test_stored_sessions_are_analysed_with_the_clinics_mains_frequency(tmp_path,
     from clinic.records import db
     from clinic.records.patients import create_patient, start_trial
     from clinic.records.security import SYSTEM
-    from ui.demo import _store_scenario
+    from ui.demo import store_scenario
 
     monkeypatch.setenv("GLUTELAB_PASSWORD", "admin-password-1")
     assert main(["db", "init-admin", "--data-dir", str(tmp_path)]) == 0
@@ -168,7 +168,7 @@ def test_stored_sessions_are_analysed_with_the_clinics_mains_frequency(tmp_path,
         patient = create_patient(s, SYSTEM, "HZ-1", "Mains", "Max", dt.date(1980, 2, 2))
         trial = start_trial(s, SYSTEM, patient, "cook_hip_lift", "left")
         trial_id, session_id = trial.id, trial.session_id
-    _store_scenario(factory, trial_id, seed=1, profile="healthy", side="left")
+    store_scenario(factory, trial_id, seed=1, profile="healthy", side="left")
     engine.dispose()
     capsys.readouterr()
     assert main(["analyze", "--session", str(session_id), "--json", "--user", "admin",

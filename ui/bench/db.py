@@ -55,7 +55,7 @@ def _fill(path: Path, n_patients: int, n_sessions: int) -> None:
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("BEGIN")
     created = "2026-01-01 08:00:00.000000"
-    patients, episodes, sessions, trials, reps = [], [], [], [], []
+    patients, episodes, sessions, trials, analyses, reps = [], [], [], [], [], []
     sid = 0
     for pid in range(1, n_patients + 1):
         family = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
@@ -71,9 +71,12 @@ def _fill(path: Path, n_patients: int, n_sessions: int) -> None:
             when = dt.datetime.combine(start, dt.time(9)) + dt.timedelta(days=3 * k + (k % 2))
             sessions.append((sid, pid, None, when.strftime("%Y-%m-%d %H:%M:%S.000000"), rng.randint(0, 10), "",
                              None, 1))
-            trials.append((sid, sid, "glute_bridge", "left", 1, 8, 6.0, "{}"))
+            trials.append((sid, sid, "glute_bridge", "left", 1, 8, 6.0, 2))
+            analyses.append((sid, sid, 1, 0, created))  # an earlier version, not current
+            analyses.append((n_patients * n_sessions + sid, sid, 2, 1, created))  # the current version
             for rep in range(1, REPS_PER_TRIAL + 1):
-                reps.append((sid, rep, int(rng.random() < 0.3 + k / (2 * n_sessions)), 20.0 + k + rep, 5.5))
+                first = int(rng.random() < 0.3 + k / (2 * n_sessions))
+                reps.append((sid, n_patients * n_sessions + sid, rep, first, 20.0 + k + rep, 5.5))
     conn.executemany("INSERT INTO patients (id, mrn, family_name, given_name, birth_date, sex, contact, "
                      "consent_given, consent_at, body_mass_kg, created_at, family_name_fold, given_name_fold, "
                      "version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", patients)
@@ -81,10 +84,13 @@ def _fill(path: Path, n_patients: int, n_sessions: int) -> None:
                      "discharge_summary, version) VALUES (?,?,?,?,?,?,?,?,?)", episodes)
     conn.executemany("INSERT INTO sessions (id, episode_id, clinician_id, started_at, pain_score, notes, "
                      "body_mass_kg, version) VALUES (?,?,?,?,?,?,?,?)", sessions)
-    conn.executemany("INSERT INTO trials (id, session_id, exercise, side, sets, reps, hold_target_s, summary) "
+    conn.executemany("INSERT INTO trials (id, session_id, exercise, side, sets, reps, hold_target_s, version) "
                      "VALUES (?,?,?,?,?,?,?,?)", trials)
-    conn.executemany("INSERT INTO rep_results (trial_id, rep, glute_first, glute_pct_mvc, hold_s, metrics) "
-                     "VALUES (?,?,?,?,?,'{}')", reps)
+    conn.executemany("INSERT INTO trial_analyses (id, trial_id, number, is_current, method, conditioning, "
+                     "code_version, created_at, created_by, summary, notes) "
+                     "VALUES (?,?,?,?,'{}','{}','bench',?,'bench','{}','[]')", analyses)
+    conn.executemany("INSERT INTO rep_results (trial_id, analysis_id, rep, glute_first, glute_pct_mvc, hold_s, "
+                     "metrics) VALUES (?,?,?,?,?,?,'{}')", reps)
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.close()

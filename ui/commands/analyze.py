@@ -17,6 +17,7 @@ from ui.errors import UserError
 
 if TYPE_CHECKING:
     from clinic.signals.onsets import OnsetSettings
+    from ui.context import Workstation
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -36,7 +37,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "docs/analysis.md says when)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--store", action="store_true",
-                   help="with --session: keep the new results with each trial (e.g. after a late calibration)")
+                   help="with --session: keep the results as a new analysis version of each trial, which becomes "
+                        "current (earlier versions are kept)")
+    p.add_argument("--versions", action="store_true",
+                   help="with --session: list each trial's analysis versions (* marks the current one)")
+    p.add_argument("--set-current", type=int, metavar="N",
+                   help="with --session and --trial: make version N of that trial the current analysis (audited)")
+    p.add_argument("--compare", type=int, nargs=2, metavar=("N", "M"),
+                   help="with --session and --trial: versions N and M of that trial side by side, per rep")
+    p.add_argument("--trial", type=int, help="the trial for --set-current or --compare")
 
 
 #: the onset settings a clinician may change from the command line (docs/analysis.md, "Settings a clinician may
@@ -102,6 +111,25 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("give either a FILE or --session ID")
     if args.onset and args.session:
         raise UserError("--onset applies to a FILE (a stored session is analysed with the settings it records)")
+    picks = [name for name, given in (("--set-current", args.set_current is not None),
+                                      ("--compare", args.compare is not None)) if given]
+    if len(picks) > 1 or bool(picks) != (args.trial is not None):
+        raise UserError("--set-current N or --compare N M (one of them) needs --trial ID, and --trial is only for "
+                        "them")
+    if (args.versions or picks) and (args.store or args.file):
+        raise UserError("--versions, --set-current and --compare work on a stored session alone (no FILE, no "
+                        "--store)")
+    if args.versions or picks:
+        from ui.commands.analysis_versions import print_comparison, print_versions, run_versions
+
+        versions = run_versions(args)
+        if args.json:
+            print(json.dumps(versions))
+        elif args.compare is not None:
+            print_comparison(versions)
+        else:
+            print_versions(versions)
+        return 0
     if args.file:
         result = analyze_file(args.file, args.rate, args.map, args.side, args.mains or _clinic_mains(args),
                               args.method, args.onset)
@@ -115,6 +143,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _analyze_session(args: argparse.Namespace) -> dict[str, object]:
+    from clinic.records.editing import ConflictError
+    from ui.commands._common import open_workstation
+
+    with open_workstation(args, sign_in=True) as ws:
+        assert ws.actor is not None
+        ws.actor.require("record" if args.store else "read")
+        try:
+            return _analyze_visit(args, ws)
+        except ConflictError as exc:  # another workstation stored or picked a version of a trial meanwhile
+            raise UserError(str(exc)) from exc
+
+
+def _analyze_visit(args: argparse.Namespace, ws: Workstation) -> dict[str, object]:
+    """Analyse every trial of the session (and with ``--store`` keep each result as a new version)."""
     from sqlalchemy import select
 
     from clinic.records.audit import record_event
@@ -123,23 +165,21 @@ def _analyze_session(args: argparse.Namespace) -> dict[str, object]:
     from clinic.signals.conditioning import ConditioningSettings
     from clinic.signals.summary import session_summary
     from clinic.usecases.trial_analysis import analyze_and_store, analyze_stored_trial
-    from ui.commands._common import open_workstation
 
-    with open_workstation(args, sign_in=True) as ws:
-        assert ws.actor is not None
-        ws.actor.require("record" if args.store else "read")
-        with unit_of_work(ws.factory) as s:
-            visit = s.scalar(select(VisitSession).where(VisitSession.id == args.session))
-            if visit is None:
-                raise UserError(f"no session {args.session}")
-            record_event(s, ws.actor.username, "read", "session", visit.id, "analyze")
-            conditioning = ConditioningSettings(mains_hz=args.mains) if args.mains else ws.settings.conditioning
-            actor = ws.actor
-            trials = [analyze_and_store(s, actor, t, conditioning) if args.store
-                      else analyze_stored_trial(s, t, conditioning)
-                      for t in visit.trials if t.exercise not in ("mvc", "rest")]
-            return {"session_id": visit.id, "week": visit.week, "trials": trials,
-                    "summary": session_summary([t for t in trials if not t.get("error")])}
+    actor = ws.actor
+    assert actor is not None
+    with unit_of_work(ws.factory) as s:
+        visit = s.scalar(select(VisitSession).where(VisitSession.id == args.session))
+        if visit is None:
+            raise UserError(f"no session {args.session}")
+        record_event(s, actor.username, "read", "session", visit.id, "analyze")
+        conditioning = ConditioningSettings(mains_hz=args.mains) if args.mains else ws.settings.conditioning
+        onsets = OnsetSettings(method=args.method)
+        trials = [analyze_and_store(s, actor, t, conditioning, onsets) if args.store
+                  else analyze_stored_trial(s, t, conditioning, onsets)
+                  for t in visit.trials if t.exercise not in ("mvc", "rest")]
+        return {"session_id": visit.id, "week": visit.week, "trials": trials,
+                "summary": session_summary([t for t in trials if not t.get("error")])}
 
 
 def _fmt(v: object, unit: str = "") -> str:
@@ -183,6 +223,8 @@ def _print_text(result: dict[str, object]) -> None:
             print(line)
         for note in trial.get("notes", []):
             print(f"  note: {note}")
+        if trial.get("analysis_version"):
+            print(f"  stored as analysis version {trial['analysis_version']['number']} (now current)")
 
 
 def _clinic_mains(args: argparse.Namespace) -> float:

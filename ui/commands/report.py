@@ -17,13 +17,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from clinic.records.db import unit_of_work
+    from clinic.signals.onsets import OnsetSettings
     from clinic.usecases.reports import build_session_report
 
     with open_workstation(args, sign_in=True) as ws, unit_of_work(ws.factory) as s:
         assert ws.actor is not None
         out = args.out or ws.data_dir.reports / f"session-{args.session}.pdf"
         try:
-            path = build_session_report(s, ws.actor, args.session, out, ws.settings.conditioning, args.reason)
+            path = build_session_report(s, ws.actor, args.session, out, ws.settings.conditioning,
+                                        OnsetSettings(), args.reason)
         except (KeyError, ValueError, PermissionError) as exc:
             raise UserError(str(exc).strip("'\"")) from exc
         except OSError as exc:  # a full disk (ENOSPC, EFBIG): no partial PDF is left, nothing is audited

@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 
 from clinic.records.db import unit_of_work
 from clinic.records.exports import export_patient, export_session
-from clinic.records.models import AuditEvent, Recording, RepResult, Trial
+from clinic.records.models import AuditEvent, Recording, Trial
 from clinic.records.patients import create_episode, create_patient, create_session, create_trial
+from clinic.records.results import save_trial_results
 from clinic.records.security import SYSTEM, Actor, AuthError
 from clinic.records.store import RecordingWriter
 from devices.types import DeviceInfo, SampleBlock
@@ -50,8 +51,9 @@ def session_with_recordings(db):  # noqa: ANN001, ANN201
         ep = create_episode(s, SYSTEM, p, "Gluteal amnesia", dt.date(2026, 10, 1))
         visit = create_session(s, SYSTEM, ep, dt.datetime(2026, 10, 9, 10, tzinfo=dt.UTC), pain_score=4)
         trial = create_trial(s, SYSTEM, visit, "glute_bridge", "left", reps=3)
-        for rep in (1, 2, 3):
-            s.add(RepResult(trial=trial, rep=rep, glute_first=rep != 2, glute_pct_mvc=30.0 + rep))
+        save_trial_results(s, SYSTEM, trial, {"reps": [
+            {"rep": rep, "glute_first": rep != 2, "hold_amplitude": {"glute_max": {"mean_pct_mvc": 30.0 + rep}}}
+            for rep in (1, 2, 3)]})
         ids = visit.id, trial.id
     w = RecordingWriter(factory, ids[1], EMG)
     for i in range(0, N_EMG, 250):

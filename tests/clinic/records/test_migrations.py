@@ -99,3 +99,62 @@ def test_sqlite_migrates_itself_at_start(tmp_path):
         assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
+
+
+ROWS_0005_MORE = [  # a second trial analysed to a summary without reps, a third never analysed
+    "INSERT INTO trials (id, session_id, exercise, side, sets, reps, hold_target_s, summary) VALUES "
+    "(2, 1, 'cook_hip_lift', 'left', 1, 8, 6.0, '{\"reps\": 0}')",
+    "INSERT INTO trials (id, session_id, exercise, side, sets, reps, hold_target_s, summary) VALUES "
+    "(3, 1, 'cook_hip_lift', 'right', 1, 8, 6.0, '{}')",
+    "INSERT INTO rep_results (id, trial_id, rep, glute_first, glute_lead_hamstrings_ms, glute_lead_erector_ms, "
+    "glute_pct_mvc, hold_s, metrics) VALUES (2, 1, 2, false, -12.5, NULL, 20.0, 6.1, '{\"rep\": 2}')",
+]
+
+
+def test_upgrade_from_0005_keeps_results_as_current_version_1(db_url):
+    """Results stored before analysis versions (summary on the trial, rows per rep) become version 1 of their
+    trial, current, and every reader still sees them; a trial never analysed gets no version."""
+    from sqlalchemy.orm import Session
+
+    from clinic.records.models import Trial
+    from clinic.records.queries import weekly_progress
+    from clinic.records.security import SYSTEM
+
+    engine = records_db.make_engine(db_url)
+    try:
+        upgrade(engine, "0005")
+        blob = "X'00ff10'" if engine.dialect.name == "sqlite" else "'\\x00ff10'::bytea"
+        with engine.begin() as conn:
+            for stmt in ROWS_0001 + ROWS_0005_MORE:
+                conn.execute(text(stmt.replace("BLOB", blob)))
+            reps_before = conn.execute(text("SELECT id, trial_id, rep, glute_first, glute_lead_hamstrings_ms, "
+                                            "glute_lead_erector_ms, glute_pct_mvc, hold_s FROM rep_results "
+                                            "ORDER BY id")).all()
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT id, trial_id, rep, glute_first, glute_lead_hamstrings_ms, "
+                                     "glute_lead_erector_ms, glute_pct_mvc, hold_s FROM rep_results "
+                                     "ORDER BY id")).all() == reps_before
+            assert "summary" not in {c["name"] for c in inspect(conn).get_columns("trials")}
+        with Session(engine) as s:
+            trials = {t.id: t for t in s.query(Trial)}
+            assert [(a.number, a.is_current, a.created_by) for a in trials[1].analyses] == [
+                (1, True, "migration 0006")]
+            assert trials[1].summary == {"ok": True} and trials[2].summary == {"reps": 0}
+            assert [r.rep for r in trials[1].rep_results] == [1, 2]
+            assert trials[1].rep_results[1].metrics == {"rep": 2}
+            assert trials[2].analyses[0].reps == [] and trials[3].analyses == []
+            assert {t.version for t in trials.values()} == {1}
+            assert trials[1].analyses[0].method == {} and trials[1].analyses[0].calibration is None
+            week = weekly_progress(s, SYSTEM, 1)[0]
+            assert (week.reps, week.glute_first_share, week.mean_glute_pct_mvc) == (2, 0.5, pytest.approx(26.65))
+            s.rollback()
+        for bad in ("INSERT INTO rep_results (trial_id, analysis_id, rep, metrics) VALUES (1, 1, 0, '{}')",
+                    "INSERT INTO trials (session_id, exercise, side, sets, reps, hold_target_s) VALUES "
+                    "(1, 'cook_hip_lift', 'left', 0, 8, 6.0)",
+                    "INSERT INTO rep_results (trial_id, analysis_id, rep, metrics) VALUES (1, NULL, 3, '{}')"):
+            with pytest.raises(Exception, match="(?i)constraint|null"), engine.begin() as conn:
+                conn.execute(text(bad))  # the constraints survived the table rebuilds
+    finally:
+        engine.dispose()

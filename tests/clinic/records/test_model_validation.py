@@ -23,6 +23,7 @@ from clinic.records.patients import (
     create_trial,
 )
 from clinic.records.queries import open_episode, weekly_progress
+from clinic.records.results import save_trial_results
 from clinic.records.security import SYSTEM
 
 UTC = dt.UTC
@@ -102,10 +103,9 @@ def test_weeks_are_derived_from_the_episode_start_and_progress_is_per_week(db):
             visit = create_session(s, SYSTEM, ep, dt.datetime(2026, 1, 5, 10, tzinfo=UTC) + dt.timedelta(days=day),
                                    pain_score=i)
             trial = create_trial(s, SYSTEM, visit, "glute_bridge", "left")
-            from clinic.records.models import RepResult
-
-            for rep in (1, 2):
-                s.add(RepResult(trial=trial, rep=rep, glute_first=rep == 1, glute_pct_mvc=10.0 * (i + 1)))
+            save_trial_results(s, SYSTEM, trial, {"reps": [
+                {"rep": rep, "glute_first": rep == 1, "hold_amplitude": {"glute_max": {"mean_pct_mvc": 10.0 * (i + 1)}}}
+                for rep in (1, 2)]})
         add_calibration(s, SYSTEM, visit, "glute_max_left", 3.0, 250.0, "ch1", {"ch1": "glute_max_left"},
                         {"model": "GluteLab amp", "serial": "S1"})
         ep_id = ep.id

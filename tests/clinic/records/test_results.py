@@ -1,4 +1,5 @@
-"""Analysis results are kept per rep and feed the weekly progress query; a re-analysis replaces them."""
+"""Analysis results are kept per rep and feed the weekly progress query; a re-analysis adds a version and the
+progress follows the current one."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def _analysis(firsts: list[bool]) -> dict:
                       "hold_amplitude": {"glute_max": {"mean_pct_mvc": 25.0}}} for i, f in enumerate(firsts)]}
 
 
-def test_saved_results_feed_weekly_progress_and_are_replaced(db) -> None:  # noqa: ANN001
+def test_saved_results_feed_weekly_progress_and_a_reanalysis_is_a_new_current_version(db) -> None:  # noqa: ANN001
     _, factory = db
     start = dt.date(2026, 1, 5)
     with unit_of_work(factory) as s:
@@ -38,7 +39,9 @@ def test_saved_results_feed_weekly_progress_and_are_replaced(db) -> None:  # noq
         assert weeks[1].mean_glute_pct_mvc == 25.0
         save_trial_results(s, SYSTEM, s.get(Trial, t1_id), _analysis([True, True]))
     with unit_of_work(factory) as s:
-        assert s.query(RepResult).filter_by(trial_id=t1_id).count() == 2
+        assert s.query(RepResult).filter_by(trial_id=t1_id).count() == 4 + 2  # the first version is kept
+        assert [(a.number, a.is_current, len(a.reps)) for a in s.get(Trial, t1_id).analyses] == [
+            (1, False, 4), (2, True, 2)]
         assert {w.week: w.reps for w in weekly_progress(s, SYSTEM, ep_id)} == {1: 2, 3: 4}
 
 
@@ -56,7 +59,7 @@ def test_non_finite_metrics_are_stored_as_null_on_every_backend(db) -> None:  # 
         ep = create_episode(s, SYSTEM, p, "LBP", dt.date(2026, 1, 5))
         trial = create_trial(s, SYSTEM, create_session(s, SYSTEM, ep, dt.datetime(2026, 1, 6, 9, tzinfo=dt.UTC)),
                              "cook_hip_lift", "left")
-        assert save_trial_results(s, SYSTEM, trial, analysis) == 1
+        assert len(save_trial_results(s, SYSTEM, trial, analysis).reps) == 1
         trial_id = trial.id
     with unit_of_work(factory) as s:
         trial = s.get(Trial, trial_id)
@@ -65,3 +68,53 @@ def test_non_finite_metrics_are_stored_as_null_on_every_backend(db) -> None:  # 
         assert row.glute_lead_hamstrings_ms is None
         assert row.metrics["glute_lead_hamstrings_ms"] is None
         assert row.metrics["extra"] == [None, 3, [1.5, None]]
+
+
+def test_two_workstations_storing_at_once_never_lose_or_overwrite_a_version(db) -> None:  # noqa: ANN001
+    """Workstation B stores an analysis while A's is not yet committed: B waits, then either adds the next
+    version (SQLite serialises writers) or is told to reload (PostgreSQL sees the trial's version moved);
+    never two current versions, never a version lost."""
+    import threading
+    import time
+
+    from clinic.records.editing import ConflictError
+
+    _, factory = db
+    with unit_of_work(factory) as s:
+        p = create_patient(s, SYSTEM, "RES-CC", "Result", "Concurrent", dt.date(1970, 1, 1))
+        ep = create_episode(s, SYSTEM, p, "LBP", dt.date(2026, 1, 5))
+        trial = create_trial(s, SYSTEM, create_session(s, SYSTEM, ep, dt.datetime(2026, 1, 6, 9, tzinfo=dt.UTC)),
+                             "cook_hip_lift", "left")
+        save_trial_results(s, SYSTEM, trial, _analysis([True]))
+        trial_id = trial.id
+    a_stored = threading.Event()
+    outcome: dict[str, str] = {}
+
+    def store(name: str, firsts: list[bool], hold_open: bool) -> None:
+        if not hold_open:
+            a_stored.wait(10)
+        try:
+            with unit_of_work(factory) as s:
+                save_trial_results(s, SYSTEM, s.get(Trial, trial_id), _analysis(firsts))
+                if hold_open:
+                    a_stored.set()
+                    time.sleep(0.5)  # B now tries while A's transaction is still open
+            outcome[name] = "stored"
+        except ConflictError:
+            outcome[name] = "conflict"
+        finally:
+            a_stored.set()
+
+    threads = [threading.Thread(target=store, args=("A", [False, False], True)),
+               threading.Thread(target=store, args=("B", [True, True, True], False))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcome["A"] == "stored" and outcome["B"] in ("stored", "conflict")
+    with unit_of_work(factory) as s:
+        versions = [(a.number, a.is_current, len(a.reps)) for a in s.get(Trial, trial_id).analyses]
+    if outcome["B"] == "stored":
+        assert versions == [(1, False, 1), (2, False, 2), (3, True, 3)]
+    else:
+        assert versions == [(1, False, 1), (2, True, 2)]

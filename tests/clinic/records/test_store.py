@@ -21,6 +21,7 @@ from clinic.records.store import (
     load_segments,
 )
 from clinic.signals.conditioning import ConditioningSettings
+from clinic.signals.onsets import OnsetSettings
 from clinic.usecases.trial_analysis import analyze_stored_trial
 from devices.types import SampleBlock
 
@@ -38,7 +39,7 @@ def test_a_damaged_chunk_is_reported_on_read(db, trial_id):
     with unit_of_work(factory) as s, pytest.raises(CorruptRecording, match=r"chunk 1: checksum mismatch.*backup"):
         load_counts(s, w.recording_id)
     with unit_of_work(factory) as s:  # the analysis of the trial says why instead of raising
-        result = analyze_stored_trial(s, s.get(Trial, trial_id), ConditioningSettings(mains_hz=50.0))
+        result = analyze_stored_trial(s, s.get(Trial, trial_id), ConditioningSettings(mains_hz=50.0), OnsetSettings())
         assert result["trial_id"] == trial_id
         assert "chunk 1: checksum mismatch" in str(result["error"])
 

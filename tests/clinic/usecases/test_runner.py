@@ -16,6 +16,7 @@ from clinic.records.models import AuditEvent, Trial
 from clinic.records.patients import create_patient, start_trial
 from clinic.records.security import SYSTEM
 from clinic.signals.conditioning import ConditioningSettings
+from clinic.signals.onsets import OnsetSettings
 from clinic.usecases.runner import DeviceSpec, ExercisePlan, RunnerError, SessionRunner, State
 from clinic.usecases.trial_analysis import analyze_stored_trial
 
@@ -65,7 +66,7 @@ def test_a_trial_goes_through_every_state_and_counts_reps(db, tmp_path, sim_rig)
 
 
 def test_a_later_day_never_reuses_an_earlier_calibration(db, tmp_path) -> None:  # noqa: ANN001
-    from ui.demo import _store_scenario
+    from ui.demo import store_scenario
 
     _, factory = db
     with unit_of_work(factory) as s:
@@ -73,11 +74,11 @@ def test_a_later_day_never_reuses_an_earlier_calibration(db, tmp_path) -> None: 
         first = start_trial(s, SYSTEM, patient, "cook_hip_lift", "left", when=NOW)
         later = start_trial(s, SYSTEM, patient, "cook_hip_lift", "left", when=NOW + dt.timedelta(days=7))
         first_id, later_id = first.id, later.id
-    _store_scenario(factory, first_id, seed=3, profile="healthy", side="left", calibrate=SYSTEM)
-    _store_scenario(factory, later_id, seed=4, profile="healthy", side="left")
+    store_scenario(factory, first_id, seed=3, profile="healthy", side="left", calibrate=SYSTEM)
+    store_scenario(factory, later_id, seed=4, profile="healthy", side="left")
     with unit_of_work(factory) as s:
-        day1 = analyze_stored_trial(s, s.get(Trial, first_id), MAINS_50)
-        day8 = analyze_stored_trial(s, s.get(Trial, later_id), MAINS_50)
+        day1 = analyze_stored_trial(s, s.get(Trial, first_id), MAINS_50, OnsetSettings())
+        day8 = analyze_stored_trial(s, s.get(Trial, later_id), MAINS_50, OnsetSettings())
     assert day1["amplitude_units"] == "%MVC" and day1["calibration"]["muscles"]
     assert day8["amplitude_units"] == "uV" and day8["calibration"] is None
     assert any("not reused" in n and str(NOW.date()) in n for n in day8["notes"])
