@@ -1,17 +1,21 @@
-"""The demo database: a few patients progressing from the amnesic toward the healthy pattern over weeks.
+"""The demo database: three patients over weekly sessions, one improving early, one late, one not at all.
 
 Every number in it comes from the simulator and the real analysis, so every screen shows real results.
+Each session has that day's calibration (from the simulated electrodes) and 8 Cook hip lifts per side.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.records.calibration import add_calibration
 from clinic.records.db import unit_of_work
+from clinic.records.editing import update_episode
 from clinic.records.models import Session as VisitSession
 from clinic.records.models import Trial
 from clinic.records.patients import create_episode, create_patient, create_session, create_trial
@@ -25,17 +29,37 @@ from devices.types import SampleBlock
 
 DEMO_USERS = (("admin", "demo-admin-1", "administrator"), ("physio", "demo-physio-1", "physiotherapist"),
               ("frontdesk", "demo-viewer-1", "viewer"))
-DEMO_PATIENTS = (("DEMO-0001", "Berger", "Anna", dt.date(1978, 3, 14), "female"),
-                 ("DEMO-0002", "Okafor", "James", dt.date(1985, 9, 2), "male"),
-                 ("DEMO-0003", "Lindqvist", "Maja", dt.date(1969, 12, 21), "female"))
-WEEK_PROFILES = ("amnesic", "amnesic", "typical", "healthy")
+#: bump when the demo content changes, so a cached demo database is rebuilt
+DEMO_VERSION = 2
+
+
+@dataclass(frozen=True)
+class DemoPatient:
+    """One demo patient: a simulator profile per weekly session, and whether the episode ends after them."""
+
+    mrn: str
+    family_name: str
+    given_name: str
+    birth_date: dt.date
+    sex: str
+    profiles: tuple[str, ...]
+    discharged: bool = False
+
+
+DEMO_PATIENTS = (
+    DemoPatient("DEMO-0001", "Berger", "Anna", dt.date(1978, 3, 14), "female",
+                ("amnesic",) * 3 + ("typical",) * 2 + ("healthy",) * 3, discharged=True),
+    DemoPatient("DEMO-0002", "Okafor", "James", dt.date(1985, 9, 2), "male", ("amnesic",) * 2 + ("healthy",) * 4),
+    DemoPatient("DEMO-0003", "Lindqvist", "Maja", dt.date(1969, 12, 21), "female", ("amnesic",) * 6),
+)
+PAIN_BY_PROFILE = {"amnesic": 6, "typical": 4, "healthy": 2}
 
 
 def _store_scenario(factory: sessionmaker[Session], trial_id: int, seed: int, profile: str, side: str,
-                    calibrate: Actor | None = None) -> None:
+                    calibrate: Actor | None = None, reps: int = 3) -> None:
     """Store a simulated trial; with ``calibrate``, also that day's calibration (the simulated electrodes'
     resting level and MVC reference, in envelope microvolts)."""
-    sc = build_scenario(profile, side=side, reps=3, hold_s=6.0, rest_s=2.0, emg_rate_hz=1000.0,
+    sc = build_scenario(profile, side=side, reps=reps, hold_s=6.0, rest_s=2.0, emg_rate_hz=1000.0,
                         plate_rate_hz=100.0, seed=seed)
     for info, counts in ((rigs.emg_info(sc), rigs.emg_counts(sc)), (rigs.plate_info(sc), rigs.plate_counts(sc))):
         writer = RecordingWriter(factory, trial_id, info, flush_s=5.0)
@@ -46,37 +70,66 @@ def _store_scenario(factory: sessionmaker[Session], trial_id: int, seed: int, pr
         with unit_of_work(factory) as s:
             visit = s.get(Trial, trial_id).session  # type: ignore[union-attr]
             assert isinstance(visit, VisitSession)
+            if visit.calibrations:
+                return  # one calibration per day (the first trial of the session made it)
             for muscle, mvc in sc.mvc_envelope_uv.items():
                 add_calibration(s, calibrate, visit, muscle, sc.noise_uv[muscle] * envelope_per_rms, mvc,
                                 channel=muscle, device={"model": "GluteLab EMG (simulated)"})
 
 
-def seed_demo(factory: sessionmaker[Session], conditioning: ConditioningSettings,
-              weeks: int = 4) -> list[tuple[str, str, str]]:
-    """Create demo users and patients; returns (username, password, role) to print."""
+def create_demo_users(factory: sessionmaker[Session]) -> tuple[list[tuple[str, str, str]], Actor]:
+    """The demo users (to print) and the physiotherapist who records the demo sessions."""
     with unit_of_work(factory) as s:
         users = [create_user(s, username, password, role, username.title())
                  for username, password, role in DEMO_USERS]
         physio = next(Actor(u.id, u.username, u.role) for u in users if u.role == "physiotherapist")
-    today = dt.datetime.now(dt.UTC).replace(hour=9, minute=30, second=0, microsecond=0)
-    for p_i, (mrn, family, given, born, sex) in enumerate(DEMO_PATIENTS):
-        side = "left" if p_i % 2 == 0 else "right"
+    return list(DEMO_USERS), physio
+
+
+def seed_demo_patients(factory: sessionmaker[Session], conditioning: ConditioningSettings, physio: Actor,
+                       patients: tuple[DemoPatient, ...] = DEMO_PATIENTS, reps_per_side: int = 8,
+                       sides: tuple[str, ...] = ("left", "right"), stop: threading.Event | None = None) -> None:
+    """Weekly sessions ending two days ago, each with one trial per side, analysed and stored. ``stop`` ends
+    the seeding between trials (the window closing while it seeds in the background)."""
+    now = dt.datetime.now(dt.UTC).replace(hour=9, minute=30, second=0, microsecond=0)
+    for p_i, plan in enumerate(patients):
+        n = len(plan.profiles)
+        start = now - dt.timedelta(days=7 * (n - 1) + 3)  # session k on day 7k + 1 of the episode
         with unit_of_work(factory) as s:
-            patient = create_patient(s, SYSTEM, mrn, family, given, born, sex, consent_given=True)
-            start = (today - dt.timedelta(weeks=weeks)).date()
+            patient = create_patient(s, SYSTEM, plan.mrn, plan.family_name, plan.given_name, plan.birth_date,
+                                     plan.sex, consent_given=True)
             episode = create_episode(s, SYSTEM, patient, "Chronic low back pain; delayed gluteus maximus onset",
-                                     start, goals="Glute fires first in 8 of 10 Cook hip lifts; hold 8 s")
-            trial_ids = []
-            for week in range(weeks):
-                visit = create_session(s, SYSTEM, episode, today - dt.timedelta(weeks=weeks - week - 0.2),
-                                       pain_score=max(1, 7 - week - p_i % 2),
-                                       notes=f"Week {week + 1}: Cook hip lift, {side} side.")
-                trial_ids.append((create_trial(s, physio, visit, "cook_hip_lift", side, reps=3).id, week))
-        for trial_id, week in trial_ids:
-            profile = WEEK_PROFILES[min(week, len(WEEK_PROFILES) - 1)]
-            _store_scenario(factory, trial_id, seed=100 * p_i + week, profile=profile, side=side, calibrate=physio)
+                                     start.astimezone().date(),
+                                     goals="Glute fires first in 8 of 10 Cook hip lifts; hold 5 s")
+            trials = []
+            for week, profile in enumerate(plan.profiles):
+                visit = create_session(s, SYSTEM, episode, start + dt.timedelta(days=7 * week + 1),
+                                       pain_score=PAIN_BY_PROFILE.get(profile, 5),
+                                       notes=f"Week {week + 1}: Cook hip lift, both sides.")
+                for side in sides:
+                    trial = create_trial(s, physio, visit, "cook_hip_lift", side, reps=reps_per_side,
+                                         hold_target_s=5.0)
+                    trials.append((trial.id, week, profile, side))
+            if plan.discharged:
+                last_day = (start + dt.timedelta(days=7 * (n - 1) + 1)).astimezone().date()
+                update_episode(s, SYSTEM, episode, status="discharged", discharge_date=last_day,
+                               discharge_summary="Glute activation re-learned; continue the home programme.")
+        for trial_id, week, profile, side in trials:
+            if stop is not None and stop.is_set():
+                return
+            seed = 1000 * p_i + 10 * week + (1 if side == "right" else 0)
+            _store_scenario(factory, trial_id, seed=seed, profile=profile, side=side, calibrate=physio,
+                            reps=reps_per_side)
             with unit_of_work(factory) as s:
                 trial = s.get(Trial, trial_id)
                 assert trial is not None
                 analyze_and_store(s, physio, trial, conditioning)
-    return list(DEMO_USERS)
+
+
+def seed_demo(factory: sessionmaker[Session], conditioning: ConditioningSettings,
+              patients: tuple[DemoPatient, ...] = DEMO_PATIENTS, reps_per_side: int = 8,
+              sides: tuple[str, ...] = ("left", "right")) -> list[tuple[str, str, str]]:
+    """Create demo users and patients; returns (username, password, role) to print."""
+    users, physio = create_demo_users(factory)
+    seed_demo_patients(factory, conditioning, physio, patients, reps_per_side, sides)
+    return users
