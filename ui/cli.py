@@ -17,7 +17,7 @@ log = logging.getLogger("glutelab")
 log.addHandler(logging.NullHandler())  # without a log file (simulate, bench) never fall back to a stderr traceback
 
 COMMANDS = ("patient", "episode", "simulate", "calibrate", "record", "analyze", "report", "export", "db", "bench",
-            "selftest")
+            "selftest", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

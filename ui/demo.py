@@ -7,12 +7,19 @@ Each session has that day's calibration (from the simulated electrodes) and 8 Co
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import shutil
+import sqlite3
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import platformdirs
 from sqlalchemy.orm import Session, sessionmaker
 
+from clinic.records import db
 from clinic.records.calibration import add_calibration
 from clinic.records.db import unit_of_work
 from clinic.records.editing import update_episode
@@ -133,3 +140,65 @@ def seed_demo(factory: sessionmaker[Session], conditioning: ConditioningSettings
     users, physio = create_demo_users(factory)
     seed_demo_patients(factory, conditioning, physio, patients, reps_per_side, sides)
     return users
+
+
+def demo_cache_path(conditioning: ConditioningSettings) -> Path:
+    """Where a finished demo database is kept for the next ``--demo`` start (keyed by schema, demo content and
+    mains frequency, so a change rebuilds it)."""
+    root = Path(os.environ.get("GLUTELAB_DEMO_CACHE") or platformdirs.user_cache_dir("GluteLab")) / "demo"
+    return root / f"demo-{db.head_revision()}-v{DEMO_VERSION}-{conditioning.mains_hz:.0f}hz.sqlite3"
+
+
+def copy_cached_demo(cache: Path, database: Path) -> bool:
+    """Put the cached demo database in place (seconds faster than seeding); False when there is none yet."""
+    if not cache.is_file():
+        return False
+    try:
+        shutil.copyfile(cache, database)
+    except OSError:
+        database.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def save_demo_cache(database: Path, cache: Path) -> None:
+    """A consistent copy of the finished demo database (SQLite's online backup), moved into place atomically."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".building-{os.getpid()}")
+    src, dst = sqlite3.connect(database), sqlite3.connect(tmp)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    os.replace(tmp, cache)
+
+
+class BackgroundDemo:
+    """Seeds the demo patients in a worker thread while the window is already open (the first ``--demo`` start),
+    then keeps the result in the cache for the next start. ``stop`` ends it between trials."""
+
+    def __init__(self, factory: sessionmaker[Session], conditioning: ConditioningSettings, physio: Actor,
+                 database: Path, cache: Path) -> None:
+        self.stop_event = threading.Event()
+        self.done = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(factory, conditioning, physio, database, cache),
+                                        name="demo-seed", daemon=True)
+
+    def start(self) -> BackgroundDemo:
+        self._thread.start()
+        return self
+
+    def _run(self, factory: sessionmaker[Session], conditioning: ConditioningSettings, physio: Actor,
+             database: Path, cache: Path) -> None:
+        try:
+            seed_demo_patients(factory, conditioning, physio, stop=self.stop_event)
+            if not self.stop_event.is_set():
+                save_demo_cache(database, cache)
+                self.done.set()
+        except Exception:  # noqa: BLE001 - a demo that could not finish only costs the demo patients
+            logging.getLogger(__name__).exception("seeding the demo patients failed")
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        self.stop_event.set()
+        self._thread.join(timeout_s)

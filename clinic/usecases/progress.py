@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from clinic.protocol.exercises import exercise_name, stage_index
 from clinic.protocol.progression import Advice, ProgressionThresholds, StageEvidence, advise
 from clinic.records.audit import record_event
-from clinic.records.models import Episode, Patient, Recording, RepResult, Trial
+from clinic.records.models import Episode, Patient, Recording, RepResult
 from clinic.records.models import Session as VisitSession
 from clinic.records.security import Actor
 from clinic.signals.summary import dig

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         steps.append(f"analysis found {reps} reps")
         with unit_of_work(ws.factory) as s:
             pdf = build_session_report(s, actor, outcome.session_id, root / "reports" / "selftest-report.pdf",
-                                       ws.settings.conditioning)
+                                       ws.settings)
         if pdf.stat().st_size < 1000 or not pdf.read_bytes().startswith(b"%PDF"):
             raise RuntimeError(f"{pdf} is not a valid PDF")
         steps.append(f"report written to {pdf}")
