@@ -95,9 +95,11 @@ def create_demo_users(factory: sessionmaker[Session]) -> tuple[list[tuple[str, s
 
 def seed_demo_patients(factory: sessionmaker[Session], conditioning: ConditioningSettings, physio: Actor,
                        patients: tuple[DemoPatient, ...] = DEMO_PATIENTS, reps_per_side: int = 8,
-                       sides: tuple[str, ...] = ("left", "right"), stop: threading.Event | None = None) -> None:
+                       sides: tuple[str, ...] = ("left", "right"), stop: threading.Event | None = None,
+                       pause_s: float = 0.0) -> None:
     """Weekly sessions ending two days ago, each with one trial per side, analysed and stored. ``stop`` ends
-    the seeding between trials (the window closing while it seeds in the background)."""
+    the seeding between trials (the window closing while it seeds in the background); ``pause_s`` between
+    write transactions lets the window's own transactions in (SQLite has one writer at a time)."""
     now = dt.datetime.now(dt.UTC).replace(hour=9, minute=30, second=0, microsecond=0)
     for p_i, plan in enumerate(patients):
         n = len(plan.profiles)
@@ -122,11 +124,13 @@ def seed_demo_patients(factory: sessionmaker[Session], conditioning: Conditionin
                 update_episode(s, SYSTEM, episode, status="discharged", discharge_date=last_day,
                                discharge_summary="Glute activation re-learned; continue the home programme.")
         for trial_id, week, profile, side in trials:
-            if stop is not None and stop.is_set():
+            if stop is not None and stop.wait(pause_s):
                 return
             seed = 1000 * p_i + 10 * week + (1 if side == "right" else 0)
             _store_scenario(factory, trial_id, seed=seed, profile=profile, side=side, calibrate=physio,
                             reps=reps_per_side)
+            if stop is not None and stop.wait(pause_s):
+                return
             with unit_of_work(factory) as s:
                 trial = s.get(Trial, trial_id)
                 assert trial is not None
@@ -179,9 +183,10 @@ class BackgroundDemo:
     then keeps the result in the cache for the next start. ``stop`` ends it between trials."""
 
     def __init__(self, factory: sessionmaker[Session], conditioning: ConditioningSettings, physio: Actor,
-                 database: Path, cache: Path) -> None:
+                 database: Path, cache: Path, patients: tuple[DemoPatient, ...] = DEMO_PATIENTS) -> None:
         self.stop_event = threading.Event()
         self.done = threading.Event()
+        self.patients = patients
         self._thread = threading.Thread(target=self._run, args=(factory, conditioning, physio, database, cache),
                                         name="demo-seed", daemon=True)
 
@@ -192,7 +197,7 @@ class BackgroundDemo:
     def _run(self, factory: sessionmaker[Session], conditioning: ConditioningSettings, physio: Actor,
              database: Path, cache: Path) -> None:
         try:
-            seed_demo_patients(factory, conditioning, physio, stop=self.stop_event)
+            seed_demo_patients(factory, conditioning, physio, self.patients, stop=self.stop_event, pause_s=0.3)
             if not self.stop_event.is_set():
                 save_demo_cache(database, cache)
                 self.done.set()
