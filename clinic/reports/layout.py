@@ -156,13 +156,14 @@ def replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-SERIES_COLOURS = (colors.HexColor("#1f5f99"), colors.HexColor("#9a9a9a"), colors.HexColor("#9a9a9a"),
-                  colors.HexColor("#c0392b"))
+SERIES_COLOURS = (colors.HexColor("#1f5f99"), colors.HexColor("#9a9a9a"), colors.HexColor("#9a9a9a"))
+MUSCLE_COLOURS = (colors.HexColor("#1f5f99"), colors.HexColor("#c0392b"), colors.HexColor("#7d8c2a"))
 
 
 def week_chart(title: str, weeks: Sequence[int], series: Sequence[tuple[str, Sequence[float | None]]],
-               unit: str, width: float = 170 * mm, height: float = 55 * mm) -> Drawing:
-    """A vector line chart over the sessions, x labelled "Week N"; gaps where a value is missing."""
+               unit: str, width: float = 170 * mm, height: float = 55 * mm,
+               palette: Sequence[colors.Color] = SERIES_COLOURS, y_range: tuple[float, float] | None = None) -> Drawing:
+    """A vector line chart over the sessions, x labelled "Week N"; series named "CI ..." are dashed."""
     d = Drawing(width, height)
     d.add(String(0, height - 10, f"{title} ({unit})" if unit else title, fontName="Helvetica-Bold", fontSize=9))
     xs = list(range(1, len(weeks) + 1))
@@ -174,7 +175,7 @@ def week_chart(title: str, weeks: Sequence[int], series: Sequence[tuple[str, Seq
     lp.x, lp.y, lp.width, lp.height = 30, 25, width - 140, height - 45
     lp.data = data
     for i, (name, _) in enumerate(series):
-        lp.lines[i].strokeColor = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        lp.lines[i].strokeColor = palette[i % len(palette)]
         lp.lines[i].strokeWidth = 1.5 if i == 0 else 0.8
         if name.startswith("CI"):
             lp.lines[i].strokeDashArray = (2, 2)
@@ -188,11 +189,13 @@ def week_chart(title: str, weeks: Sequence[int], series: Sequence[tuple[str, Seq
     lp.xValueAxis.labels.angle = 30 if len(xs) > 8 else 0
     lp.xValueAxis.labels.boxAnchor = "ne" if len(xs) > 8 else "n"
     lp.yValueAxis.labels.fontSize = 7
+    if y_range is not None:
+        lp.yValueAxis.valueMin, lp.yValueAxis.valueMax = y_range
     d.add(lp)
     legend = Legend()
     legend.x, legend.y = width - 100, height - 20
     legend.fontSize = 7
     legend.alignment = "right"
-    legend.colorNamePairs = [(SERIES_COLOURS[i % len(SERIES_COLOURS)], name) for i, (name, _) in enumerate(series)]
+    legend.colorNamePairs = [(palette[i % len(palette)], name) for i, (name, _) in enumerate(series)]
     d.add(legend)
     return d

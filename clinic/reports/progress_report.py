@@ -12,6 +12,7 @@ from clinic.protocol.exercises import exercise_name
 from clinic.reports.layout import (
     BODY,
     H2,
+    MUSCLE_COLOURS,
     SMALL,
     ReportFrame,
     fmt,
@@ -142,10 +143,12 @@ def charts(ep: EpisodeProgress) -> list[Flowable]:
         week_chart("Reps with the glute first", weeks,
                    [("share", [None if e.value is None else 100 * e.value for e in share]),
                     ("CI low", [None if e.low is None else 100 * e.low for e in share]),
-                    ("CI high", [None if e.high is None else 100 * e.high for e in share])], "%"),
+                    ("CI high", [None if e.high is None else 100 * e.high for e in share])], "%",
+                   y_range=(0, 100)),
         week_chart("Mean activation during the hold", weeks,
-                   [(MUSCLE_NAMES[m], [sp.pct_mvc.get(m) for sp in ss]) for m in MUSCLE_NAMES], "%MVC"),
-        week_chart("Pain score", weeks, [("pain", [sp.pain_score for sp in ss])], "0-10"),
+                   [(MUSCLE_NAMES[m], [sp.pct_mvc.get(m) for sp in ss]) for m in MUSCLE_NAMES], "%MVC",
+                   palette=MUSCLE_COLOURS),
+        week_chart("Pain score", weeks, [("pain", [sp.pain_score for sp in ss])], "0-10", y_range=(0, 10)),
     ]
 
 
