@@ -63,11 +63,13 @@ PAIN_BY_PROFILE = {"amnesic": 6, "typical": 4, "healthy": 2}
 
 
 def _store_scenario(factory: sessionmaker[Session], trial_id: int, seed: int, profile: str, side: str,
-                    calibrate: Actor | None = None, reps: int = 3) -> None:
+                    calibrate: Actor | None = None, reps: int = 3, exercise: str = "cook_hip_lift") -> None:
     """Store a simulated trial; with ``calibrate``, also that day's calibration (the simulated electrodes'
-    resting level and MVC reference, in envelope microvolts)."""
-    sc = build_scenario(profile, side=side, reps=reps, hold_s=6.0, rest_s=2.0, emg_rate_hz=1000.0,
-                        plate_rate_hz=100.0, seed=seed)
+    resting level and MVC reference, in envelope microvolts). The sit-down test's plate runs at 1 kHz
+    (landings need it, domain.md)."""
+    sc = build_scenario(profile, exercise=exercise, side=side, reps=reps, hold_s=6.0, rest_s=2.0,
+                        emg_rate_hz=1000.0, plate_rate_hz=1000.0 if exercise == "bench_sit_down" else 100.0,
+                        seed=seed)
     for info, counts in ((rigs.emg_info(sc), rigs.emg_counts(sc)), (rigs.plate_info(sc), rigs.plate_counts(sc))):
         writer = RecordingWriter(factory, trial_id, info, flush_s=5.0)
         writer.add(SampleBlock(counts.astype("int32"), 0, 0.0))

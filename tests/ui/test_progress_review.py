@@ -50,6 +50,9 @@ def test_review_overlay_preview_print_and_pdf(qtbot, demo_copy, tmp_path) -> Non
 
     preview = page.build_print_preview()
     assert preview.pageCount() >= 1
+    for dialog in (page.open_print_preview(), page.open_print_dialog(), page.ask_pdf_path()):
+        assert dialog.isVisible()  # window-modal and returned at once: nothing waits
+        dialog.reject()
     printer = QtPrintSupport.QPrinter()
     printer.setOutputFormat(QtPrintSupport.QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))

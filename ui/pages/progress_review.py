@@ -298,14 +298,14 @@ class ProgressReviewPage(QtWidgets.QWidget):
     def open_print_preview(self) -> QtPrintSupport.QPrintPreviewDialog:
         dialog = QtPrintSupport.QPrintPreviewDialog(self)
         dialog.paintRequested.connect(self._print_and_audit)
-        dialog.open()  # window-modal, returns at once
+        QtWidgets.QDialog.open(dialog)  # window-modal, returns at once (not the (receiver, member) overload)
         return dialog
 
     def open_print_dialog(self) -> QtPrintSupport.QPrintDialog:
         printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.PrinterMode.HighResolution)
         dialog = QtPrintSupport.QPrintDialog(printer, self)
         dialog.accepted.connect(lambda: self._print_and_audit(printer))
-        dialog.open()
+        QtWidgets.QDialog.open(dialog)
         return dialog
 
     def _print_and_audit(self, printer: QtPrintSupport.QPrinter) -> None:
@@ -332,7 +332,7 @@ class ProgressReviewPage(QtWidgets.QWidget):
         dialog = QtWidgets.QFileDialog(self, "Save progress report as PDF", "", "PDF (*.pdf)")
         dialog.setAcceptMode(QtWidgets.QFileDialog.AcceptMode.AcceptSave)
         dialog.fileSelected.connect(lambda path: self.save_pdf(Path(path)))
-        dialog.open()
+        QtWidgets.QDialog.open(dialog)
         return dialog
 
     def save_pdf(self, path: Path) -> None:

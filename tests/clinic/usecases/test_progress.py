@@ -122,3 +122,39 @@ def test_progression_thresholds_are_validated_settings(tmp_path) -> None:  # noq
     for bad in ({"progress_glute_first_share": 1.5}, {"progress_sessions": 0}, {"progress_min_glute_pct_mvc": "x"}):
         with pytest.raises(SettingsError):
             Settings(**bad).validate()
+
+
+def test_bench_sit_down_control_and_stage_from_a_mixed_session(db, tmp_path) -> None:  # noqa: ANN001
+    """A session with a glute bridge and the bench sit-down test (SQLite and PostgreSQL): the stage is the bridge,
+    the sit-down figures are shown, and the progress report prints them."""
+    import datetime as dt
+
+    from pypdf import PdfReader
+
+    from clinic.records.db import unit_of_work
+    from clinic.records.models import Trial
+    from clinic.records.patients import create_patient, create_trial, start_trial
+    from clinic.usecases.reports import build_progress_report
+    from clinic.usecases.trial_analysis import analyze_and_store
+    from ui.demo import _store_scenario
+
+    _, factory = db
+    with unit_of_work(factory) as s:
+        patient = create_patient(s, SYSTEM, "SIT-1", "Sitter", "Sam", dt.date(1975, 5, 5))
+        when = dt.datetime(2026, 11, 3, 9, tzinfo=dt.UTC)
+        bridge = start_trial(s, SYSTEM, patient, "glute_bridge", "left", when=when)
+        sit = create_trial(s, SYSTEM, bridge.session, "bench_sit_down", "both", reps=3)
+        ids, episode_id = (bridge.id, sit.id), bridge.session.episode_id
+    _store_scenario(factory, ids[0], seed=3, profile="healthy", side="left", calibrate=SYSTEM)
+    _store_scenario(factory, ids[1], seed=4, profile="amnesic", side="left", exercise="bench_sit_down")
+    for trial_id in ids:
+        with unit_of_work(factory) as s:
+            assert "error" not in analyze_and_store(s, SYSTEM, s.get(Trial, trial_id), Settings().conditioning)
+    with unit_of_work(factory) as s:
+        ep = episode_progress(s, SYSTEM, episode_id, THRESHOLDS)
+        pdf = build_progress_report(s, SYSTEM, episode_id, tmp_path / "p.pdf", Settings(mains_hz=50))
+    (sp,) = ep.sessions
+    assert sp.exercise == "glute_bridge" and sp.reps == 3  # the sit-down reps are not bridge reps
+    assert sp.sit_down["descent_ms"] > 0 and sp.sit_down["velocity_at_contact_m_s"] < 0
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages)
+    assert "Bench sit-down control descent" in text and "Glute Bridge" in text
