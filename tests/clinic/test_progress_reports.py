@@ -144,3 +144,30 @@ def test_sparse_data_is_said_in_the_document(db, tmp_path) -> None:  # noqa: ANN
     assert "not measured at the last session" in text["one_discharge"]
     assert "No MVC calibration in this session" in text["one_session"] and "Reps: 3;" in text["one_session"]
     assert "SIMULATED DATA" in text["one_progress"] and "SIMULATED DATA" not in text["empty_progress"]
+
+
+def test_clinic_logo_is_printed_and_a_damaged_one_is_skipped(tmp_path) -> None:  # noqa: ANN001
+    from PySide6.QtGui import QColor, QImage
+
+    from clinic.records import db as records_db
+
+    logo = tmp_path / "logo.png"
+    img = QImage(120, 40, QImage.Format.Format_RGB32)
+    img.fill(QColor("#1f5f99"))
+    assert img.save(str(logo))
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    engine = records_db.make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    records_db.upgrade(engine)
+    factory = records_db.session_factory(engine)
+    with unit_of_work(factory) as s:
+        ep = create_episode(s, SYSTEM, create_patient(s, SYSTEM, "L-1", "Logo", "Lu", dt.date(1990, 1, 1)),
+                            "Back pain", dt.date(2026, 11, 2)).id
+    with unit_of_work(factory) as s:
+        good = build_progress_report(s, SYSTEM, ep, tmp_path / "good.pdf",
+                                     Settings(mains_hz=50, clinic_name="Praxis Nord", clinic_logo=str(logo)))
+        broken = build_progress_report(s, SYSTEM, ep, tmp_path / "broken.pdf",
+                                       Settings(mains_hz=50, clinic_name="Praxis Nord",
+                                                clinic_logo=str(tmp_path / "broken.png")))
+    assert len(PdfReader(good).pages[0].images) == 1
+    assert not PdfReader(broken).pages[0].images and "Praxis Nord" in pages_text(broken)[0]
+    engine.dispose()
