@@ -11,11 +11,12 @@ from pathlib import Path
 from clinic.records import db
 from clinic.records.calibration import add_calibration
 from clinic.records.db import unit_of_work
-from clinic.records.models import RepResult
 from clinic.records.patients import create_episode, create_patient, create_session, create_trial
+from clinic.records.results import save_trial_results
 from clinic.records.security import SYSTEM
 from clinic.settings import Settings
 from clinic.signals.analysis import analyze_trial
+from clinic.signals.summary import rep_summary
 from clinic.usecases.reports import build_progress_report
 from devices.simulator.physiology import build_scenario
 from ui.bench import median_time
@@ -49,11 +50,9 @@ def build_episode(path: Path, settings: Settings) -> int:
             add_calibration(s, SYSTEM, visit, "glute_max_left", 3.0, 250.0)
             for side in ("left", "right"):
                 trial = create_trial(s, SYSTEM, visit, "cook_hip_lift", side, hold_target_s=5.0)
-                for rep in templates["amnesic" if week < WEEKS // 2 else "healthy"]:
-                    m = dict(rep, glute_lead_hamstrings_ms=(rep.get("glute_lead_hamstrings_ms") or 0)
-                             + rng.gauss(0, 10))
-                    s.add(RepResult(trial_id=trial.id, rep=m["rep"], glute_first=m.get("glute_first"),
-                                    glute_lead_hamstrings_ms=m["glute_lead_hamstrings_ms"], metrics=m))
+                reps = [dict(rep, glute_lead_hamstrings_ms=(rep.get("glute_lead_hamstrings_ms") or 0)
+                             + rng.gauss(0, 10)) for rep in templates["amnesic" if week < WEEKS // 2 else "healthy"]]
+                save_trial_results(s, SYSTEM, trial, {"summary": rep_summary(reps), "reps": reps})
         episode_id = ep.id
     engine.dispose()
     return episode_id
