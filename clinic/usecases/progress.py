@@ -145,6 +145,11 @@ def _share(values: Iterable[object]) -> float | None:
     return sum(v) / len(v) if v else None
 
 
+def _hold_s(r: RepRow) -> float | None:
+    ms = r.metrics.get("hold_ms")
+    return None if ms is None else ms / 1000.0
+
+
 def _first_shares(reps: Sequence[RepRow]) -> list[float]:
     return [1.0 if r.metrics.get("glute_first") else 0.0 for r in reps if r.metrics.get("firing_order")]
 
@@ -189,8 +194,7 @@ def _side_measures(reps: Sequence[RepRow]) -> dict[str, float | None]:
     return {"glute_lead_hamstrings_ms": _med(r.metrics.get("glute_lead_hamstrings_ms") for r in reps),
             "glute_first_share": (sum(firsts) / len(firsts)) if firsts else None,
             "glute_pct_mvc": _med(dig(r.metrics, "hold_amplitude.glute_max.mean_pct_mvc") for r in reps),
-            "hold_s": _med((r.metrics.get("hold_ms") or 0) / 1000.0 if r.metrics.get("hold_ms") is not None
-                           else None for r in reps)}
+            "hold_s": _med(_hold_s(r) for r in reps)}
 
 
 def session_progress(sr: SessionReps) -> SessionProgress:
@@ -215,7 +219,7 @@ def session_progress(sr: SessionReps) -> SessionProgress:
         pct_mvc={m: _med(dig(r.metrics, f"hold_amplitude.{m}.mean_pct_mvc") for r in reps) for m in MUSCLES},
         glute_hamstring_ratio=_med(r.metrics.get("glute_hamstring_ratio") for r in reps),
         lumbar_glute_ratio=_med(r.metrics.get("lumbar_glute_ratio") for r in reps),
-        hold_median_s=_med((r.metrics["hold_ms"] / 1000.0) for r in reps if r.metrics.get("hold_ms") is not None),
+        hold_median_s=_med(_hold_s(r) for r in reps),
         hold_target_s=_med(r.hold_target_s for r in reps),
         hold_reached_share=_share(r.metrics.get("hold_reached") for r in reps),
         plate_left_pct=_med(dig(r.metrics, "plate.left_pct") for r in reps),
