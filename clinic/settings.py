@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from clinic.protocol.progression import ProgressionThresholds
+
 if TYPE_CHECKING:  # the filters (scipy) load when the conditioning is asked for, not with the settings
     from clinic.signals.conditioning import ConditioningSettings
 
@@ -26,6 +28,13 @@ class Settings:
     mains_hz: int = 50  # local mains frequency for the notch filter
     last_port_emg: str = ""
     last_port_plate: str = ""
+    clinic_name: str = ""  # printed on every report
+    clinic_logo: str = ""  # path to a PNG/JPEG logo for reports; empty = none
+    # progression advice: targets the clinician sets (domain.md: no population norm is implied)
+    progress_glute_first_share: float = 0.8  # share of reps (0-1) with the glute first
+    progress_min_glute_pct_mvc: float = 20.0  # median glute %MVC during the hold
+    progress_hold_reached_share: float = 0.8  # share of reps (0-1) reaching the hold target
+    progress_sessions: int = 2  # recent sessions at one exercise that must all meet the targets
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept as they were
 
     def validate(self) -> Settings:
@@ -37,7 +46,24 @@ class Settings:
             raise SettingsError(f"idle_lock_minutes must be 0 (never) to 240, not {self.idle_lock_minutes!r}")
         if self.mains_hz not in (50, 60):
             raise SettingsError(f"mains_hz must be 50 or 60, not {self.mains_hz!r}")
+        for name in ("clinic_name", "clinic_logo"):
+            if not isinstance(getattr(self, name), str) or len(getattr(self, name)) > 500:
+                raise SettingsError(f"{name} must be text of at most 500 characters")
+        for name, low, high in (("progress_glute_first_share", 0.0, 1.0), ("progress_hold_reached_share", 0.0, 1.0),
+                                ("progress_min_glute_pct_mvc", 0.0, 200.0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                raise SettingsError(f"{name} must be a number from {low:g} to {high:g}, not {value!r}")
+        if isinstance(self.progress_sessions, bool) or self.progress_sessions not in range(1, 11):
+            raise SettingsError(f"progress_sessions must be a whole number from 1 to 10, not "
+                                f"{self.progress_sessions!r}")
         return self
+
+    @property
+    def progression(self) -> ProgressionThresholds:
+        """The clinic's targets for the progression advice."""
+        return ProgressionThresholds(float(self.progress_glute_first_share), float(self.progress_min_glute_pct_mvc),
+                                     float(self.progress_hold_reached_share), int(self.progress_sessions))
 
     @property
     def conditioning(self) -> ConditioningSettings:

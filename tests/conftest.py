@@ -105,3 +105,34 @@ def main_window(qtbot, tmp_path):  # noqa: ANN001, ANN201
     for dev in window.live.devices:
         dev.close()
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> str:  # noqa: ANN001
+    """The demo database built once per test run by `glutelab demo --data-dir DIR` (DEMO-0001..0003, weekly
+    sessions of simulated Cook hip lifts analysed for real). Tests copy it (``demo_copy``), never change it."""
+    import contextlib
+    import io
+
+    from ui.cli import main
+
+    root = tmp_path_factory.mktemp("demo")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = main(["demo", "--data-dir", str(root), "--database-url", f"sqlite:///{root / 'glutelab.sqlite3'}"])
+    assert rc == 0, out.getvalue()
+    assert "demo user physio / demo-physio-1 (physiotherapist)" in out.getvalue()
+    return str(root / "glutelab.sqlite3")
+
+
+@pytest.fixture
+def demo_copy(demo_database: str, tmp_path):  # noqa: ANN001, ANN201
+    """(engine, session factory, data dir) on a private copy of the demo database."""
+    import shutil
+
+    from clinic.records import db as records_db
+
+    shutil.copyfile(demo_database, tmp_path / "glutelab.sqlite3")
+    engine = records_db.make_engine(f"sqlite:///{tmp_path / 'glutelab.sqlite3'}")
+    yield engine, records_db.session_factory(engine), tmp_path
+    engine.dispose()

@@ -19,7 +19,7 @@ log = logging.getLogger("glutelab")
 log.addHandler(logging.NullHandler())  # without a log file (simulate, bench) never fall back to a stderr traceback
 
 COMMANDS = ("patient", "episode", "simulate", "calibrate", "record", "analyze", "evaluate", "report", "export",
-            "db", "bench", "selftest", "replay")
+            "db", "bench", "selftest", "replay", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

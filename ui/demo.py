@@ -1,19 +1,31 @@
-"""The demo database: a few patients progressing from the amnesic toward the healthy pattern over weeks.
+"""The demo database: three patients over weekly sessions, one improving early, one late, one not at all.
 
 Every number in it comes from the simulator and the real analysis, so every screen shows real results.
+Each session has that day's calibration (from the simulated electrodes) and 8 Cook hip lifts per side.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import shutil
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import platformdirs
 from sqlalchemy.orm import Session, sessionmaker
 
+from clinic.records import db
+from clinic.records.audit import KEY_FILE_NAME
 from clinic.records.calibration import add_calibration
 from clinic.records.db import unit_of_work
+from clinic.records.editing import update_episode
 from clinic.records.models import Session as VisitSession
-from clinic.records.models import Trial, User
+from clinic.records.models import Trial
 from clinic.records.patients import create_episode, create_patient, create_session, create_trial
 from clinic.records.security import SYSTEM, Actor, create_first_admin, create_user
 from clinic.records.store import RecordingWriter
@@ -26,18 +38,40 @@ from devices.types import SampleBlock
 
 DEMO_USERS = (("admin", "demo-admin-1", "administrator"), ("physio", "demo-physio-1", "physiotherapist"),
               ("frontdesk", "demo-viewer-1", "viewer"))
-DEMO_PATIENTS = (("DEMO-0001", "Berger", "Anna", dt.date(1978, 3, 14), "female"),
-                 ("DEMO-0002", "Okafor", "James", dt.date(1985, 9, 2), "male"),
-                 ("DEMO-0003", "Lindqvist", "Maja", dt.date(1969, 12, 21), "female"))
-WEEK_PROFILES = ("amnesic", "amnesic", "typical", "healthy")
+#: bump when the demo content changes, so a cached demo database is rebuilt
+DEMO_VERSION = 2
+
+
+@dataclass(frozen=True)
+class DemoPatient:
+    """One demo patient: a simulator profile per weekly session, and whether the episode ends after them."""
+
+    mrn: str
+    family_name: str
+    given_name: str
+    birth_date: dt.date
+    sex: str
+    profiles: tuple[str, ...]
+    discharged: bool = False
+
+
+DEMO_PATIENTS = (
+    DemoPatient("DEMO-0001", "Berger", "Anna", dt.date(1978, 3, 14), "female",
+                ("amnesic",) * 3 + ("typical",) * 2 + ("healthy",) * 3, discharged=True),
+    DemoPatient("DEMO-0002", "Okafor", "James", dt.date(1985, 9, 2), "male", ("amnesic",) * 2 + ("healthy",) * 4),
+    DemoPatient("DEMO-0003", "Lindqvist", "Maja", dt.date(1969, 12, 21), "female", ("amnesic",) * 6),
+)
+PAIN_BY_PROFILE = {"amnesic": 6, "typical": 4, "healthy": 2}
 
 
 def store_scenario(factory: sessionmaker[Session], trial_id: int, seed: int, profile: str, side: str,
-                   calibrate: Actor | None = None, reps: int = 3) -> None:
+                   calibrate: Actor | None = None, reps: int = 3, exercise: str = "cook_hip_lift") -> None:
     """Store a simulated trial (EMG and plate recordings); with ``calibrate``, also that day's calibration (the
-    simulated electrodes' resting level and MVC reference, in envelope microvolts). Tests use it too."""
-    sc = build_scenario(profile, side=side, reps=reps, hold_s=6.0, rest_s=2.0, emg_rate_hz=1000.0,
-                        plate_rate_hz=100.0, seed=seed)
+    simulated electrodes' resting level and MVC reference, in envelope microvolts). The sit-down test's plate
+    runs at 1 kHz (landings need it, domain.md). Tests use it too."""
+    sc = build_scenario(profile, exercise=exercise, side=side, reps=reps, hold_s=6.0, rest_s=2.0,
+                        emg_rate_hz=1000.0, plate_rate_hz=1000.0 if exercise == "bench_sit_down" else 100.0,
+                        seed=seed)
     for info, counts in ((rigs.emg_info(sc), rigs.emg_counts(sc)), (rigs.plate_info(sc), rigs.plate_counts(sc))):
         writer = RecordingWriter(factory, trial_id, info, flush_s=5.0)
         writer.add(SampleBlock(counts.astype("int32"), 0, 0.0))
@@ -47,44 +81,150 @@ def store_scenario(factory: sessionmaker[Session], trial_id: int, seed: int, pro
 
 
 def calibrate_scenario(factory: sessionmaker[Session], trial_id: int, sc: Scenario, actor: Actor) -> None:
-    """The calibration of the simulated electrodes, kept with the trial's session."""
+    """The calibration of the simulated electrodes, kept with the trial's session (once per day: the first
+    trial of the session makes it)."""
     envelope_per_rms = float(np.sqrt(2.0 / np.pi))  # mean |x| of Gaussian EMG per uV RMS
     with unit_of_work(factory) as s:
         visit = s.get(Trial, trial_id).session  # type: ignore[union-attr]
         assert isinstance(visit, VisitSession)
+        if visit.calibrations:
+            return
         for muscle, mvc in sc.mvc_envelope_uv.items():
             add_calibration(s, actor, visit, muscle, sc.noise_uv[muscle] * envelope_per_rms, mvc,
                             channel=muscle, device={"model": "GluteLab EMG (simulated)"})
 
 
-def seed_demo(factory: sessionmaker[Session], conditioning: ConditioningSettings,
-              weeks: int = 4) -> list[tuple[str, str, str]]:
-    """Create demo users and patients; returns (username, password, role) to print."""
+def create_demo_users(factory: sessionmaker[Session]) -> tuple[list[tuple[str, str, str]], Actor]:
+    """The demo users (to print) and the physiotherapist who records the demo sessions."""
     with unit_of_work(factory) as s:
         (admin_name, admin_password, _), *others = DEMO_USERS
         admin = Actor.of(create_first_admin(s, admin_name, admin_password, admin_name.title()))
-        users = [s.get(User, admin.user_id)] + [create_user(s, username, password, role, username.title(), by=admin)
-                                                for username, password, role in others]
+        users = [create_user(s, username, password, role, username.title(), by=admin)
+                 for username, password, role in others]
         physio = next(Actor(u.id, u.username, u.role) for u in users if u.role == "physiotherapist")
-    today = dt.datetime.now(dt.UTC).replace(hour=9, minute=30, second=0, microsecond=0)
-    for p_i, (mrn, family, given, born, sex) in enumerate(DEMO_PATIENTS):
-        side = "left" if p_i % 2 == 0 else "right"
+    return list(DEMO_USERS), physio
+
+
+def seed_demo_patients(factory: sessionmaker[Session], conditioning: ConditioningSettings, physio: Actor,
+                       patients: tuple[DemoPatient, ...] = DEMO_PATIENTS, reps_per_side: int = 8,
+                       sides: tuple[str, ...] = ("left", "right"), stop: threading.Event | None = None,
+                       pause_s: float = 0.0) -> None:
+    """Weekly sessions ending two days ago, each with one trial per side, analysed and stored. ``stop`` ends
+    the seeding between trials (the window closing while it seeds in the background); ``pause_s`` between
+    write transactions lets the window's own transactions in (SQLite has one writer at a time)."""
+    now = dt.datetime.now(dt.UTC).replace(hour=9, minute=30, second=0, microsecond=0)
+    for p_i, plan in enumerate(patients):
+        n = len(plan.profiles)
+        start = now - dt.timedelta(days=7 * (n - 1) + 3)  # session k on day 7k + 1 of the episode
         with unit_of_work(factory) as s:
-            patient = create_patient(s, SYSTEM, mrn, family, given, born, sex, consent_given=True)
-            start = (today - dt.timedelta(weeks=weeks)).date()
+            patient = create_patient(s, SYSTEM, plan.mrn, plan.family_name, plan.given_name, plan.birth_date,
+                                     plan.sex, consent_given=True)
             episode = create_episode(s, SYSTEM, patient, "Chronic low back pain; delayed gluteus maximus onset",
-                                     start, goals="Glute fires first in 8 of 10 Cook hip lifts; hold 8 s")
-            trial_ids = []
-            for week in range(weeks):
-                visit = create_session(s, SYSTEM, episode, today - dt.timedelta(weeks=weeks - week - 0.2),
-                                       pain_score=max(1, 7 - week - p_i % 2),
-                                       notes=f"Week {week + 1}: Cook hip lift, {side} side.")
-                trial_ids.append((create_trial(s, physio, visit, "cook_hip_lift", side, reps=3).id, week))
-        for trial_id, week in trial_ids:
-            profile = WEEK_PROFILES[min(week, len(WEEK_PROFILES) - 1)]
-            store_scenario(factory, trial_id, seed=100 * p_i + week, profile=profile, side=side, calibrate=physio)
+                                     start.astimezone().date(),
+                                     goals="Glute fires first in 8 of 10 Cook hip lifts; hold 5 s")
+            trials = []
+            for week, profile in enumerate(plan.profiles):
+                visit = create_session(s, SYSTEM, episode, start + dt.timedelta(days=7 * week + 1),
+                                       pain_score=PAIN_BY_PROFILE.get(profile, 5),
+                                       notes=f"Week {week + 1}: Cook hip lift, both sides.")
+                for side in sides:
+                    trial = create_trial(s, physio, visit, "cook_hip_lift", side, reps=reps_per_side,
+                                         hold_target_s=5.0)
+                    trials.append((trial.id, week, profile, side))
+            if plan.discharged:
+                last_day = (start + dt.timedelta(days=7 * (n - 1) + 1)).astimezone().date()
+                update_episode(s, SYSTEM, episode, status="discharged", discharge_date=last_day,
+                               discharge_summary="Glute activation re-learned; continue the home programme.")
+        for trial_id, week, profile, side in trials:
+            if stop is not None and stop.wait(pause_s):
+                return
+            seed = 1000 * p_i + 10 * week + (1 if side == "right" else 0)
+            store_scenario(factory, trial_id, seed=seed, profile=profile, side=side, calibrate=physio,
+                            reps=reps_per_side)
+            if stop is not None and stop.wait(pause_s):
+                return
             with unit_of_work(factory) as s:
                 trial = s.get(Trial, trial_id)
                 assert trial is not None
                 analyze_and_store(s, physio, trial, conditioning, OnsetSettings())
-    return list(DEMO_USERS)
+
+
+def seed_demo(factory: sessionmaker[Session], conditioning: ConditioningSettings,
+              patients: tuple[DemoPatient, ...] = DEMO_PATIENTS, reps_per_side: int = 8,
+              sides: tuple[str, ...] = ("left", "right")) -> list[tuple[str, str, str]]:
+    """Create demo users and patients; returns (username, password, role) to print."""
+    users, physio = create_demo_users(factory)
+    seed_demo_patients(factory, conditioning, physio, patients, reps_per_side, sides)
+    return users
+
+
+def demo_cache_path(conditioning: ConditioningSettings) -> Path:
+    """Where a finished demo database is kept for the next ``--demo`` start (keyed by schema, demo content and
+    mains frequency, so a change rebuilds it)."""
+    root = Path(os.environ.get("GLUTELAB_DEMO_CACHE") or platformdirs.user_cache_dir("GluteLab")) / "demo"
+    return root / f"demo-{db.head_revision()}-v{DEMO_VERSION}-{conditioning.mains_hz:.0f}hz.sqlite3"
+
+
+def copy_cached_demo(cache: Path, database: Path) -> bool:
+    """Put the cached demo database in place (seconds faster than seeding); False when there is none yet."""
+    if not cache.is_file():
+        return False
+    try:
+        shutil.copyfile(cache, database)
+        key = cache.with_suffix(".key")  # the audit chain's key goes with its rows
+        if key.is_file():
+            shutil.copyfile(key, database.parent / KEY_FILE_NAME)
+            os.chmod(database.parent / KEY_FILE_NAME, 0o600)
+    except OSError:
+        database.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def save_demo_cache(database: Path, cache: Path) -> None:
+    """A consistent copy of the finished demo database (SQLite's online backup), moved into place atomically."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".building-{os.getpid()}")
+    src, dst = sqlite3.connect(database), sqlite3.connect(tmp)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    key = database.parent / KEY_FILE_NAME
+    if key.is_file():  # the audit chain's key goes with its rows (a cache is as private as the data dir)
+        shutil.copyfile(key, cache.with_suffix(".key.tmp"))
+        os.chmod(cache.with_suffix(".key.tmp"), 0o600)
+        os.replace(cache.with_suffix(".key.tmp"), cache.with_suffix(".key"))
+    os.replace(tmp, cache)
+
+
+class BackgroundDemo:
+    """Seeds the demo patients in a worker thread while the window is already open (the first ``--demo`` start),
+    then keeps the result in the cache for the next start. ``stop`` ends it between trials."""
+
+    def __init__(self, factory: sessionmaker[Session], conditioning: ConditioningSettings, physio: Actor,
+                 database: Path, cache: Path, patients: tuple[DemoPatient, ...] = DEMO_PATIENTS) -> None:
+        self.stop_event = threading.Event()
+        self.done = threading.Event()
+        self.patients = patients
+        self._thread = threading.Thread(target=self._run, args=(factory, conditioning, physio, database, cache),
+                                        name="demo-seed", daemon=True)
+
+    def start(self) -> BackgroundDemo:
+        self._thread.start()
+        return self
+
+    def _run(self, factory: sessionmaker[Session], conditioning: ConditioningSettings, physio: Actor,
+             database: Path, cache: Path) -> None:
+        try:
+            seed_demo_patients(factory, conditioning, physio, self.patients, stop=self.stop_event, pause_s=0.3)
+            if not self.stop_event.is_set():
+                save_demo_cache(database, cache)
+                self.done.set()
+        except Exception:  # noqa: BLE001 - a demo that could not finish only costs the demo patients
+            logging.getLogger(__name__).exception("seeding the demo patients failed")
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        self.stop_event.set()
+        self._thread.join(timeout_s)

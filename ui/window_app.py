@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -76,16 +77,28 @@ def run_window(args: argparse.Namespace) -> int:
     rigs: list[SimulatedRig] = []  # simulated devices this window started (the demo's, or set-up's choice)
     devices: list[Device] = []
     data_dir = args.data_dir
+    demo_cached = False
+    background = None
     if args.demo and data_dir is None:
+        from ui.demo import copy_cached_demo, demo_cache_path
+
         demo_dir = tempfile.TemporaryDirectory(prefix="glutelab-demo-")
         data_dir = demo_dir.name
+        demo_cached = copy_cached_demo(demo_cache_path(settings.Settings().conditioning),
+                                       Path(data_dir) / "glutelab.sqlite3")
     ws = Workstation.open(data_dir, None if args.demo else args.database_url)
     try:
         if args.demo:
             from devices.simulator.rig import SimulatedRig
-            from ui.demo import seed_demo
+            from ui.demo import DEMO_USERS, BackgroundDemo, create_demo_users, demo_cache_path
 
-            users = seed_demo(ws.factory, ws.settings.conditioning)
+            if demo_cached:
+                users = list(DEMO_USERS)
+            else:  # first start: the window opens now, the patients follow from a worker thread
+                users, physio = create_demo_users(ws.factory)
+                background = BackgroundDemo(ws.factory, ws.settings.conditioning, physio, ws.data_dir.database_path,
+                                            demo_cache_path(ws.settings.conditioning)).start()
+                print("GluteLab demo: preparing the demo patients in the background (first start only)", flush=True)
             print("GluteLab demo: throwaway database in", ws.data_dir.root, flush=True)
             for username, password, role in users:
                 print(f"  demo user {username} / {password} ({role})", flush=True)
@@ -149,6 +162,8 @@ def run_window(args: argparse.Namespace) -> int:
                 return 1
         return 0
     finally:
+        if background is not None:
+            background.stop()
         for dev in devices:
             dev.close()
         for sim in rigs:

@@ -96,16 +96,3 @@ def analyze_and_store(s: Session, actor: Actor, trial: Trial, conditioning: Cond
         version = save_trial_results(s, actor, trial, analysis)
         analysis["analysis_version"] = {"id": version.id, "number": version.number}
     return analysis
-
-
-def stored_analysis(trial: Trial) -> dict[str, Any] | None:
-    """The trial's current stored analysis in the shape of ``analyze_stored_trial``'s result (summary, reps,
-    notes, method, conditioning, calibration), or None before any was stored."""
-    current = trial.current_analysis
-    if current is None:
-        return None
-    return {"trial_id": trial.id, "exercise": trial.exercise, "side": trial.side,
-            "analysis_version": {"id": current.id, "number": current.number}, "method": current.method,
-            "conditioning": current.conditioning, "calibration": current.calibration,
-            "code_version": current.code_version, "summary": current.summary, "notes": list(current.notes or []),
-            "reps": [dict(r.metrics or {}) for r in current.reps]}

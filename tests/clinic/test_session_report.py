@@ -14,8 +14,7 @@ from clinic.records.models import RecordingChunk
 from clinic.records.patients import create_patient, start_trial
 from clinic.records.security import SYSTEM
 from clinic.records.store import RecordingWriter
-from clinic.signals.conditioning import ConditioningSettings
-from clinic.signals.onsets import OnsetSettings
+from clinic.settings import Settings
 from clinic.usecases.reports import build_session_report
 from devices.types import DeviceInfo, SampleBlock
 
@@ -35,8 +34,8 @@ def test_report_of_a_damaged_simulated_recording_says_both(db, tmp_path):
     with unit_of_work(factory) as s:
         s.execute(update(RecordingChunk).values(sha256="0" * 64))
     with unit_of_work(factory) as s:
-        pdf = build_session_report(s, SYSTEM, session_id, tmp_path / "report.pdf", ConditioningSettings(mains_hz=50.0),
-                                   OnsetSettings(), reason="case review")
+        pdf = build_session_report(s, SYSTEM, session_id, tmp_path / "report.pdf", Settings(mains_hz=50),
+                                   reason="case review")
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages)
     assert "SIMULATED DATA" in text
     assert "Analysis not possible" in text and "checksum mismatch" in text

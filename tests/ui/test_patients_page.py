@@ -5,21 +5,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from clinic.records import db as records_db
 from clinic.records.db import unit_of_work
 from clinic.records.models import AuditEvent
 from clinic.records.security import authenticate
 from clinic.signals.conditioning import ConditioningSettings
-from ui.demo import seed_demo
 
 
-def test_selecting_a_patient_shows_weekly_progress(qtbot, tmp_path) -> None:  # noqa: ANN001
+def test_selecting_a_patient_shows_weekly_progress(qtbot, demo_copy) -> None:  # noqa: ANN001
     from ui.main_window import MainWindow
 
-    engine = records_db.make_engine(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
-    records_db.upgrade(engine)
-    factory = records_db.session_factory(engine)
-    seed_demo(factory, ConditioningSettings(mains_hz=50.0))
+    engine, factory, _ = demo_copy
 
     def sign_in(username: str, password: str):  # noqa: ANN202
         with unit_of_work(factory) as s:
@@ -35,10 +30,10 @@ def test_selecting_a_patient_shows_weekly_progress(qtbot, tmp_path) -> None:  # 
     assert page.table.rowCount() == 1 and page.table.item(0, 1).text() == "Berger, Anna"
     page.select_row(0)
     assert "Berger, Anna" in page.episode_label.text()
-    assert page.progress.rowCount() == 4
-    share = [int(page.progress.item(r, 3).text().rstrip(" %")) for r in range(4)]
+    assert page.progress.rowCount() == 8
+    share = [int(page.progress.item(r, 3).text().rstrip(" %")) for r in range(8)]
     assert share[0] <= 34, share  # week 1: amnesic profile, glute (almost) never first
-    assert share[3] >= 66, share  # week 4: healthy profile, glute first in (almost) every rep
+    assert share[7] >= 66, share  # week 8: healthy profile, glute first in (almost) every rep
     with factory() as s:
         reads = s.scalars(select(AuditEvent.entity).where(AuditEvent.username == "physio",
                                                           AuditEvent.action == "read")).all()
@@ -47,4 +42,3 @@ def test_selecting_a_patient_shows_weekly_progress(qtbot, tmp_path) -> None:  # 
     assert page.table.rowCount() == 0 and page.progress.rowCount() == 0
     assert "Berger" not in page.episode_label.text()
     w.live.stop()
-    engine.dispose()

@@ -14,8 +14,8 @@ from clinic.records.db import unit_of_work
 from clinic.records.models import Recording, Trial
 from clinic.records.patients import create_patient, start_trial
 from clinic.records.security import SYSTEM, Actor, authenticate, create_first_admin, create_user
+from clinic.settings import Settings
 from clinic.signals.conditioning import ConditioningSettings
-from clinic.signals.onsets import OnsetSettings
 from clinic.usecases.reports import build_session_report
 from devices.device import Device
 
@@ -76,8 +76,7 @@ def test_simulator_to_pdf_through_the_window(qtbot, sim_rig, sqlite_factory, tmp
         assert all(r.status == "complete" and r.simulated for r in recs)
         assert recs[0].n_samples >= sim_rig.scenario.emg_uv.shape[0]
         session_id = s.get(Trial, trial_id).session_id
-        pdf = build_session_report(s, actor, session_id, tmp_path / "report.pdf",
-                                   ConditioningSettings(mains_hz=50.0), OnsetSettings())
+        pdf = build_session_report(s, actor, session_id, tmp_path / "report.pdf", Settings(mains_hz=50))
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "SKEL-1" in text and "Skeleton, Sam" in text
     assert "SIMULATED" in text

@@ -28,7 +28,6 @@ def run(args: argparse.Namespace) -> int:
     from clinic.records.db import unit_of_work
     from clinic.records.patients import create_patient
     from clinic.records.security import SYSTEM, Actor, create_first_admin
-    from clinic.signals.onsets import OnsetSettings
     from clinic.usecases.reports import build_session_report
     from clinic.usecases.runner import DeviceSpec, ExercisePlan, SessionRunner
     from devices.simulator.rig import SimulatedRig
@@ -71,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         steps.append(f"analysis found {reps} reps")
         with unit_of_work(ws.factory) as s:
             pdf = build_session_report(s, actor, outcome.session_id, root / "reports" / "selftest-report.pdf",
-                                       ws.settings.conditioning, OnsetSettings())
+                                       ws.settings)
         if pdf.stat().st_size < 1000 or not pdf.read_bytes().startswith(b"%PDF"):
             raise RuntimeError(f"{pdf} is not a valid PDF")
         steps.append(f"report written to {pdf}")

@@ -36,8 +36,8 @@ from clinic.records.security import (
     unlock_user,
 )
 from clinic.records.store import RecordingWriter
+from clinic.settings import Settings
 from clinic.signals.conditioning import ConditioningSettings
-from clinic.signals.onsets import OnsetSettings
 from devices.types import DeviceInfo, SampleBlock
 from ui.cli import main
 
@@ -521,10 +521,10 @@ def test_print_needs_a_treating_clinician_or_a_recorded_reason(db, staff, tmp_pa
                                                             dt.date(1980, 1, 1)), "glute_bridge", "left")
         session_id = trial.session_id
     with unit_of_work(factory) as s, pytest.raises(AuthError, match="give a reason"):
-        build_session_report(s, staff["lou"], session_id, tmp_path / "r.pdf", MAINS_50, OnsetSettings())
+        build_session_report(s, staff["lou"], session_id, tmp_path / "r.pdf", Settings(mains_hz=50))
     assert not (tmp_path / "r.pdf").exists()
     with unit_of_work(factory) as s:
-        build_session_report(s, staff["lou"], session_id, tmp_path / "r.pdf", MAINS_50, OnsetSettings(),
+        build_session_report(s, staff["lou"], session_id, tmp_path / "r.pdf", Settings(mains_hz=50),
                              reason="second opinion")
     assert _actions(factory, username="lou")[-1] == "print"
 

@@ -143,13 +143,17 @@ def test_bad_data_gives_a_clear_message_and_exit_2(tmp_path, capsys, sim, case: 
 
 def test_stored_session_and_episode_comparison(tmp_path, capsys, monkeypatch) -> None:  # noqa: ANN001
     """`--session ID` on the demo data (simulator + real analysis), and the weeks of an episode compared."""
+    from dataclasses import replace
+
     from clinic.signals.summary import compare_sessions
     from ui.context import Workstation
-    from ui.demo import seed_demo
+    from ui.demo import DEMO_PATIENTS, seed_demo
 
     url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
     ws = Workstation.open(str(tmp_path), url)
-    seed_demo(ws.factory, ConditioningSettings(mains_hz=50.0), weeks=3)
+    first_weeks = replace(DEMO_PATIENTS[0], profiles=DEMO_PATIENTS[0].profiles[:3], discharged=False)
+    seed_demo(ws.factory, ConditioningSettings(mains_hz=50.0), patients=(first_weeks,), reps_per_side=3,
+              sides=("left",))
     ws.close()
     monkeypatch.setenv("GLUTELAB_PASSWORD", "demo-physio-1")
     summaries = []

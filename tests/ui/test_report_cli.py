@@ -1,0 +1,77 @@
+"""`glutelab report progress|discharge|session --patient MRN` and `glutelab demo` on the command line: the
+default episode is the patient's latest, `report --session ID` keeps working, every report is audited, and
+bad input gets one clear line."""
+
+from __future__ import annotations
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from clinic.records.models import AuditEvent
+from ui.cli import main
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:  # noqa: ANN001
+    capsys.readouterr()
+    rc = main(list(args))
+    out, err = capsys.readouterr()
+    return rc, out.strip(), err
+
+
+def text_of(path: str) -> str:
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(path).pages)
+
+
+def test_reports_by_patient(demo_copy, capsys, monkeypatch) -> None:  # noqa: ANN001
+    _, factory, root = demo_copy
+    monkeypatch.setenv("GLUTELAB_PASSWORD", "demo-physio-1")
+    common = ["--user", "physio", "--data-dir", str(root), "--database-url", f"sqlite:///{root / 'glutelab.sqlite3'}"]
+    rc, out, err = run(capsys, "report", "progress", "--patient", "DEMO-0002", "--out", str(root / "p.pdf"), *common)
+    assert rc == 0, err
+    assert out == str(root / "p.pdf") and "Okafor, James" in text_of(out) and "Week 6" in text_of(out)
+    rc, out, err = run(capsys, "report", "discharge", "--patient", "DEMO-0003", *common)
+    assert rc == 0, err
+    assert out.endswith("discharge-episode-3.pdf") and "INTERIM REPORT" in PdfReader(out).pages[0].extract_text()
+    rc, out, err = run(capsys, "report", "session", "--patient", "DEMO-0001", *common)  # the latest session
+    assert rc == 0, err
+    assert "Week 8" in text_of(out)
+    rc, out, err = run(capsys, "report", "--session", "1", "--out", str(root / "s1.pdf"), *common)  # as before
+    assert rc == 0, err
+    assert "Berger, Anna" in text_of(out) and "Week 1" in text_of(out)
+    with factory() as s:
+        printed = s.execute(select(AuditEvent.entity, AuditEvent.entity_id).where(
+            AuditEvent.username == "physio", AuditEvent.action == "print")).all()
+    assert set(printed) == {("episode", "2"), ("episode", "3"), ("session", "8"), ("session", "1")}
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["report", "progress", "--patient", "NOPE-1"], "no patient with MRN NOPE-1"),
+    (["report", "progress", "--patient", "DEMO-0001", "--episode", "2"], "not an episode of patient DEMO-0001"),
+    (["report", "session", "--patient", "DEMO-0001", "--session", "9"], "session 9 is not in episode 1"),
+    (["report", "progress"], "needs --patient MRN"),
+    (["report"], "needs --session ID or --patient MRN"),
+    (["report", "progress", "--patient", "DEMO-0001", "--baseline", "9"], "not in episode 1"),
+])
+def test_bad_report_requests_say_why(demo_copy, capsys, monkeypatch, args, words) -> None:  # noqa: ANN001
+    _, _, root = demo_copy
+    monkeypatch.setenv("GLUTELAB_PASSWORD", "demo-physio-1")
+    rc, _, err = run(capsys, *args, "--user", "physio", "--data-dir", str(root))
+    assert rc == 2 and words in err and "Traceback" not in err
+
+
+def test_viewer_may_not_print(demo_copy, capsys, monkeypatch) -> None:  # noqa: ANN001
+    _, _, root = demo_copy
+    monkeypatch.setenv("GLUTELAB_PASSWORD", "demo-viewer-1")
+    rc, _, err = run(capsys, "report", "progress", "--patient", "DEMO-0001", "--user", "frontdesk",
+                     "--data-dir", str(root))
+    assert rc == 2 and "may not print" in err
+
+
+def test_demo_refuses_a_database_with_users_and_postgresql(demo_copy, tmp_path, capsys) -> None:  # noqa: ANN001
+    _, _, root = demo_copy
+    rc, _, err = run(capsys, "demo", "--data-dir", str(root))
+    assert rc == 2 and "already has users" in err
+    rc, _, err = run(capsys, "demo", "--data-dir", str(tmp_path / "x"), "--database-url",
+                     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    assert rc == 2 and "never on a PostgreSQL server" in err

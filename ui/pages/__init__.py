@@ -1,0 +1,1 @@
+"""Pages of the workstation window, each a self-contained widget the shell places."""
