@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.evaluation import score_onsets
 from clinic.signals.onsets import detect_onsets
 from devices.simulator.physiology import build_burst_train
+
+MAINS_50 = ConditioningSettings(mains_hz=50.0)  # the burst trains' mains
 
 CASES = {
     "short_bursts": dict(burst_s=(0.1, 0.6), period_s=(3.0, 4.0)),
@@ -31,7 +34,7 @@ def _score(rate: float, case: dict, seeds: range = range(2)) -> dict:
     for seed in seeds:
         kw = {"duration_s": 60.0, "channels": 2, **case}
         bt = build_burst_train(seed, emg_rate_hz=rate, **kw)
-        for ch in detect_onsets(bt.emg_uv, rate, bt.emg_channels):
+        for ch in detect_onsets(bt.emg_uv, rate, bt.emg_channels, conditioning=MAINS_50):
             true[f"{seed}:{ch.name}"] = bt.onsets_s[ch.name]
             found[f"{seed}:{ch.name}"] = [b.onset_s for b in ch.bursts]
     return score_onsets(true, found)
@@ -73,7 +76,8 @@ def test_the_detector_is_scale_free_across_a_50x_amplitude_range() -> None:
     onsets = {}
     for amp in (20.0, 1000.0):
         bt = build_burst_train(7, emg_rate_hz=2000.0, duration_s=40.0, amplitude_uv=(amp, amp), noise_uv=(3.0, 3.0))
-        onsets[amp] = [b.onset_s for b in detect_onsets(bt.emg_uv, 2000.0, bt.emg_channels)[0].bursts]
+        found = detect_onsets(bt.emg_uv, 2000.0, bt.emg_channels, conditioning=MAINS_50)[0].bursts
+        onsets[amp] = [b.onset_s for b in found]
         truth = bt.onsets_s["ch1"]
     assert len(onsets[20.0]) == len(onsets[1000.0]) == len(truth)
     assert max(abs(a - b) for a, b in zip(onsets[20.0], truth)) <= 0.01
