@@ -39,7 +39,7 @@ from devices.types import SampleBlock
 DEMO_USERS = (("admin", "demo-admin-1", "administrator"), ("physio", "demo-physio-1", "physiotherapist"),
               ("frontdesk", "demo-viewer-1", "viewer"))
 #: bump when the demo content changes, so a cached demo database is rebuilt
-DEMO_VERSION = 2
+DEMO_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def seed_demo_patients(factory: sessionmaker[Session], conditioning: Conditionin
                                      goals="Glute fires first in 8 of 10 Cook hip lifts; hold 5 s")
             trials = []
             for week, profile in enumerate(plan.profiles):
-                visit = create_session(s, SYSTEM, episode, start + dt.timedelta(days=7 * week + 1),
+                visit = create_session(s, physio, episode, start + dt.timedelta(days=7 * week + 1),
                                        pain_score=PAIN_BY_PROFILE.get(profile, 5),
                                        notes=f"Week {week + 1}: Cook hip lift, both sides.")
                 for side in sides:

@@ -17,6 +17,7 @@ from clinic.records.models import AuditEvent, Episode, Trial
 from clinic.records.patients import create_episode, create_patient, find_patient_by_mrn, start_trial
 from clinic.records.security import SYSTEM
 from clinic.settings import Settings
+from clinic.signals.onsets import OnsetSettings
 from clinic.usecases.progress import episode_progress, latest_episode_id
 from clinic.usecases.reports import build_discharge_report, build_progress_report, build_session_report
 from clinic.usecases.trial_analysis import analyze_and_store
@@ -54,7 +55,7 @@ def test_progress_report_of_demo_0001(demo_copy, tmp_path) -> None:  # noqa: ANN
     _, factory, _ = demo_copy
     ep_id = episode_id(factory, "DEMO-0001")
     with unit_of_work(factory) as s:
-        pdf = build_progress_report(s, SYSTEM, ep_id, tmp_path / "progress.pdf", SETTINGS)
+        pdf = build_progress_report(s, SYSTEM, ep_id, tmp_path / "progress.pdf", SETTINGS, reason="test")
         ep = episode_progress(s, SYSTEM, ep_id, SETTINGS.progression)
     pages = pages_text(pdf)
     text = " ".join(pages)
@@ -78,7 +79,7 @@ def test_progress_report_of_demo_0001(demo_copy, tmp_path) -> None:  # noqa: ANN
     with factory() as s:
         detail = s.scalar(select(AuditEvent.detail).where(AuditEvent.action == "print", AuditEvent.entity == "episode",
                                                           AuditEvent.entity_id == str(ep_id)))
-    assert detail == "progress report progress.pdf"
+    assert detail == "progress report progress.pdf; reason: test"  # the reason SYSTEM (no treating clinician) gave
     assert not list(tmp_path.glob("*.tmp"))
 
 
@@ -86,8 +87,8 @@ def test_discharge_reports_final_and_interim(demo_copy, tmp_path) -> None:  # no
     _, factory, _ = demo_copy
     closed, active = episode_id(factory, "DEMO-0001"), episode_id(factory, "DEMO-0002")
     with unit_of_work(factory) as s:
-        final = build_discharge_report(s, SYSTEM, closed, tmp_path / "d1.pdf", SETTINGS)
-        interim = build_discharge_report(s, SYSTEM, active, tmp_path / "d2.pdf", SETTINGS)
+        final = build_discharge_report(s, SYSTEM, closed, tmp_path / "d1.pdf", SETTINGS, reason="test")
+        interim = build_discharge_report(s, SYSTEM, active, tmp_path / "d2.pdf", SETTINGS, reason="test")
     text = " ".join(pages_text(final))
     assert "interim" not in text.lower()
     assert "Berger, Anna" in text and "fired first in 0 of 16 lifts" in text and "in 16 of 16 lifts" in text
@@ -105,7 +106,7 @@ def test_session_report_covers_every_trial_from_stored_results(demo_copy, tmp_pa
         ep = s.get(Episode, ep_id)
         visit = ep.sessions[-1]
         trial_ids = [t.id for t in visit.trials]
-        pdf = build_session_report(s, SYSTEM, visit.id, tmp_path / "s.pdf", SETTINGS)
+        pdf = build_session_report(s, SYSTEM, visit.id, tmp_path / "s.pdf", SETTINGS, reason="test")
         leads = [r.glute_lead_hamstrings_ms for t in visit.trials for r in t.rep_results]
     text = " ".join(pages_text(pdf))
     assert len(trial_ids) == 2 and all(f"Trial {t}: Cook Hip Lift" in text for t in trial_ids)
@@ -125,14 +126,15 @@ def test_sparse_data_is_said_in_the_document(db, tmp_path) -> None:  # noqa: ANN
         trial_id, session_id, one_ep = trial.id, trial.session_id, trial.session.episode_id
     store_scenario(factory, trial_id, seed=5, profile="healthy", side="left")  # no calibration: microvolts
     with unit_of_work(factory) as s:
-        analyze_and_store(s, SYSTEM, s.get(Trial, trial_id), SETTINGS.conditioning)
+        analyze_and_store(s, SYSTEM, s.get(Trial, trial_id), SETTINGS.conditioning, OnsetSettings())
     with unit_of_work(factory) as s:
         out = {
-            "empty_progress": build_progress_report(s, SYSTEM, empty_ep, tmp_path / "e1.pdf", SETTINGS),
-            "empty_discharge": build_discharge_report(s, SYSTEM, empty_ep, tmp_path / "e2.pdf", SETTINGS),
-            "one_progress": build_progress_report(s, SYSTEM, one_ep, tmp_path / "o1.pdf", SETTINGS),
-            "one_discharge": build_discharge_report(s, SYSTEM, one_ep, tmp_path / "o2.pdf", SETTINGS),
-            "one_session": build_session_report(s, SYSTEM, session_id, tmp_path / "o3.pdf", SETTINGS),
+            "empty_progress": build_progress_report(s, SYSTEM, empty_ep, tmp_path / "e1.pdf", SETTINGS, reason="test"),
+            "empty_discharge": build_discharge_report(s, SYSTEM, empty_ep, tmp_path / "e2.pdf", SETTINGS,
+                                                      reason="test"),
+            "one_progress": build_progress_report(s, SYSTEM, one_ep, tmp_path / "o1.pdf", SETTINGS, reason="test"),
+            "one_discharge": build_discharge_report(s, SYSTEM, one_ep, tmp_path / "o2.pdf", SETTINGS, reason="test"),
+            "one_session": build_session_report(s, SYSTEM, session_id, tmp_path / "o3.pdf", SETTINGS, reason="test"),
         }
     text = {k: " ".join(pages_text(v)) for k, v in out.items()}
     assert "No sessions recorded in this episode yet" in text["empty_progress"]
@@ -164,10 +166,11 @@ def test_clinic_logo_is_printed_and_a_damaged_one_is_skipped(tmp_path) -> None: 
                             "Back pain", dt.date(2026, 11, 2)).id
     with unit_of_work(factory) as s:
         good = build_progress_report(s, SYSTEM, ep, tmp_path / "good.pdf",
-                                     Settings(mains_hz=50, clinic_name="Praxis Nord", clinic_logo=str(logo)))
+                                     Settings(mains_hz=50, clinic_name="Praxis Nord", clinic_logo=str(logo)),
+                                     reason="test")
         broken = build_progress_report(s, SYSTEM, ep, tmp_path / "broken.pdf",
                                        Settings(mains_hz=50, clinic_name="Praxis Nord",
-                                                clinic_logo=str(tmp_path / "broken.png")))
+                                                clinic_logo=str(tmp_path / "broken.png")), reason="test")
     assert len(PdfReader(good).pages[0].images) == 1
     assert not PdfReader(broken).pages[0].images and "Praxis Nord" in pages_text(broken)[0]
     engine.dispose()

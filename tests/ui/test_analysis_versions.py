@@ -20,7 +20,7 @@ from clinic.records.models import AuditEvent, Trial
 from clinic.records.patients import create_episode, create_patient, create_session, create_trial
 from clinic.records.queries import weekly_progress
 from clinic.records.results import compare_analyses, set_current_analysis
-from clinic.records.security import SYSTEM, Actor, create_user
+from clinic.records.security import SYSTEM, Actor, create_first_admin
 from devices.simulator.physiology import build_scenario
 from ui.cli import main
 from ui.demo import calibrate_scenario, store_scenario
@@ -43,7 +43,7 @@ def stored_session(db_url, monkeypatch, tmp_path):  # noqa: ANN001, ANN201
     records_db.upgrade(engine)
     factory = records_db.session_factory(engine)
     with unit_of_work(factory) as s:
-        user = create_user(s, *PHYSIO, "physiotherapist")
+        user = create_first_admin(s, PHYSIO[0], PHYSIO[1])
         physio = Actor(user.id, user.username, user.role)
         patient = create_patient(s, SYSTEM, "VER-1", "Version", "Vera", dt.date(1970, 5, 5))
         episode = create_episode(s, SYSTEM, patient, "LBP", dt.date(2026, 11, 2))

@@ -112,10 +112,10 @@ def test_glutelab_replay_opens_the_trial_in_a_window(factory, trial_id, tmp_path
     import subprocess
     import sys
 
-    from clinic.records.security import create_user
+    from clinic.records.security import create_first_admin
 
     with unit_of_work(factory) as s:
-        create_user(s, "physio", "physio-pass-1", "physiotherapist")
+        create_first_admin(s, "physio", "physio-pass-1")
     env = dict(os.environ, GLUTELAB_PASSWORD="physio-pass-1", QT_QPA_PLATFORM="offscreen")
     storage = ["--user", "physio", "--data-dir", str(tmp_path / "data"), "--database-url",
                str(factory.kw["bind"].url)]

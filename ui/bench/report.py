@@ -69,7 +69,8 @@ def run(quick: bool) -> dict[str, object]:
 
         def once() -> None:
             with unit_of_work(factory) as s:
-                pdf = build_progress_report(s, SYSTEM, episode_id, Path(tmp) / "progress.pdf", settings)
+                pdf = build_progress_report(s, SYSTEM, episode_id, Path(tmp) / "progress.pdf", settings,
+                                            reason="benchmark")
             pages.append(pdf.stat().st_size)
 
         try:

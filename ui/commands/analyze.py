@@ -163,6 +163,7 @@ def _analyze_visit(args: argparse.Namespace, ws: Workstation) -> dict[str, objec
     from clinic.records.db import unit_of_work
     from clinic.records.models import Session as VisitSession
     from clinic.signals.conditioning import ConditioningSettings
+    from clinic.signals.onsets import OnsetSettings
     from clinic.signals.summary import session_summary
     from clinic.usecases.trial_analysis import analyze_and_store, analyze_stored_trial
 

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
-
-from clinic.paths import DataDir
-from clinic.records.models import User
 from ui.commands._common import open_workstation, subparser
-from ui.context import UserError
+from ui.errors import UserError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +13,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+    from sqlalchemy.engine import make_url
+
+    from clinic.paths import DataDir
+    from clinic.records.models import User
     from ui.demo import seed_demo
 
     url = DataDir.resolve(args.data_dir).database_url(args.database_url)

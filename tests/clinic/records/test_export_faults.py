@@ -102,12 +102,15 @@ def test_an_export_to_a_full_disk_leaves_no_file_and_no_audit_row(db, db_url, tm
 
 _REPORT_UNDER_A_LIMIT = textwrap.dedent("""
     import errno, resource, signal, sys
+    import datetime as dt
+    from clinic.reports.layout import ReportFrame
     from clinic.reports.session_report import SessionReportData, write_session_report
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (1500, 1500))
-    data = SessionReportData("Greta Gap", "GAP1", "Week 1", "glute_bridge", "left", False)
+    data = SessionReportData("Greta Gap", "GAP1", "Week 1", False, None, "")
+    frame = ReportFrame("Session report", "Clinic", "", False, dt.datetime.now(dt.UTC))
     try:
-        write_session_report(sys.argv[1], data)
+        write_session_report(sys.argv[1], data, frame)
     except OSError as exc:
         print(errno.errorcode[exc.errno])
         sys.exit(3)

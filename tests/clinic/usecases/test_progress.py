@@ -10,6 +10,7 @@ from clinic.protocol.progression import ProgressionThresholds, StageEvidence, ad
 from clinic.records.patients import find_patient_by_mrn
 from clinic.records.security import SYSTEM
 from clinic.settings import Settings, SettingsError
+from clinic.signals.onsets import OnsetSettings
 from clinic.usecases.progress import (
     CHANGED,
     CI_METHOD,
@@ -149,10 +150,11 @@ def test_bench_sit_down_control_and_stage_from_a_mixed_session(db, tmp_path) -> 
     store_scenario(factory, ids[1], seed=4, profile="amnesic", side="left", exercise="bench_sit_down")
     for trial_id in ids:
         with unit_of_work(factory) as s:
-            assert "error" not in analyze_and_store(s, SYSTEM, s.get(Trial, trial_id), Settings().conditioning)
+            analysis = analyze_and_store(s, SYSTEM, s.get(Trial, trial_id), Settings().conditioning, OnsetSettings())
+            assert "error" not in analysis
     with unit_of_work(factory) as s:
         ep = episode_progress(s, SYSTEM, episode_id, THRESHOLDS)
-        pdf = build_progress_report(s, SYSTEM, episode_id, tmp_path / "p.pdf", Settings(mains_hz=50))
+        pdf = build_progress_report(s, SYSTEM, episode_id, tmp_path / "p.pdf", Settings(mains_hz=50), reason="test")
     (sp,) = ep.sessions
     assert sp.exercise == "glute_bridge" and sp.reps == 3  # the sit-down reps are not bridge reps
     assert sp.sit_down["descent_ms"] > 0 and sp.sit_down["velocity_at_contact_m_s"] < 0
