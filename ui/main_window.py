@@ -112,7 +112,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self._set_signed_in_actions(False)
         self.pages.setCurrentWidget(self.patients)
         self.live.start()
-        self.host.start_polling()
         QtCore.QTimer.singleShot(0, self.sign_in.focus)
 
     # -- menus and actions --------------------------------------------------------------------------------

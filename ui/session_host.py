@@ -52,6 +52,7 @@ class SessionHost(QtCore.QObject):
                                     device_factory=self.device_factory, workstation=self.workstation)
         self.runner.add_listener(lambda state, message: self.state_changed.emit(state.value, message))
         self.patient_id = patient_id
+        self.timer.start()
         return self.runner
 
     def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
@@ -71,9 +72,6 @@ class SessionHost(QtCore.QObject):
 
         return self.env.workers.submit(fn, *args, on_done=finish(on_done), on_error=finish(on_error),
                                        on_progress=on_progress, name=getattr(fn, "__name__", "session step"))
-
-    def start_polling(self) -> None:
-        self.timer.start()
 
     def _poll(self) -> None:
         if self.busy or self.runner is None or self.runner.state == State.IDLE:

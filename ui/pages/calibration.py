@@ -1,6 +1,9 @@
 """The calibration wizard: rest, then each mapped muscle's MVC, with the instruction for its test position, a
-level meter during the effort, and Start / Finish / Repeat / Skip for any step. The results are shown and,
-on "Store", kept with today's session; an MVC not above its rest is refused there and nothing is stored.
+level meter during the effort, and Start / Finish / Repeat / Skip for any step. "Guided" follows the fixed
+timetable of ``clinic.usecases.calibration.schedule`` from the start of the stream, cueing each effort with a
+countdown and measuring each step on exactly its seconds of signal (what `glutelab calibrate` does headless).
+The results are shown and, on "Store", kept with today's session; an MVC not above its rest is refused
+there and nothing is stored.
 
 Measuring a step (filtering the capture) and storing run on workers.
 """
@@ -10,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from clinic.usecases.calibration import CalibrationError, CalibrationStep, StepResult
+from clinic.usecases.calibration import CalibrationError, CalibrationStep, StepResult, TimedStep, schedule
 from ui.pages.quality_lights import QualityLights, QualityPoller
 from ui.session_host import SessionHost
 
@@ -36,6 +39,12 @@ class CalibrationPage(QtWidgets.QWidget):
         self.skip_button = QtWidgets.QPushButton("Skip step", objectName="skipStepButton")
         self.store_button = QtWidgets.QPushButton("Store calibration", objectName="storeCalibrationButton")
         self.skip_all_button = QtWidgets.QPushButton("Skip calibration", objectName="skipAllButton")
+        self.guided_button = QtWidgets.QPushButton("Guided: follow the timetable", objectName="guidedButton")
+        self.guided_button.clicked.connect(self.start_guided)
+        self.cue = QtWidgets.QLabel("", objectName="calibrationCue", styleSheet="font-size: 18px")
+        self.timetable: list[TimedStep] = []
+        self.guided_next = 0  # the timetable step to measure next
+        self._measuring = False
         self.start_button.clicked.connect(self.start_step)
         self.finish_button.clicked.connect(self.finish_step)
         self.skip_button.clicked.connect(self.skip_step)
@@ -49,6 +58,8 @@ class CalibrationPage(QtWidgets.QWidget):
         right.addWidget(QtWidgets.QLabel("<h3>Calibration</h3>Rest first, then each muscle's maximal effort. "
                                          "Repeat a step by starting it again."))
         right.addWidget(self.instruction)
+        right.addWidget(self.guided_button)
+        right.addWidget(self.cue)
         right.addWidget(QtWidgets.QLabel("Level (envelope, uV)"))
         right.addWidget(self.meter)
         right.addWidget(self.meter_label)
@@ -67,6 +78,7 @@ class CalibrationPage(QtWidgets.QWidget):
         layout.addWidget(self.step_list, 1)
         layout.addLayout(right, 2)
         host.polled.connect(self._update_meter)
+        host.polled.connect(self._follow_timetable)
         self._peak = 1.0
 
     def begin(self) -> None:
@@ -78,6 +90,9 @@ class CalibrationPage(QtWidgets.QWidget):
             self.step_list.addItem(f"{step.name}: to do")
         self.message.clear()
         self.running = False
+        self.timetable = []
+        self.guided_next = 0
+        self.cue.clear()
         self._peak = 1.0
         self.step_list.setCurrentRow(0)
         self._buttons()
@@ -92,6 +107,13 @@ class CalibrationPage(QtWidgets.QWidget):
             self._peak = 1.0
 
     def _buttons(self) -> None:
+        guided = bool(self.timetable) and self.guided_next < len(self.timetable)
+        self.guided_button.setEnabled(not self.running and not guided)
+        if guided:
+            for b in (self.start_button, self.finish_button, self.skip_button, self.store_button):
+                b.setEnabled(False)
+            self.step_list.setEnabled(False)
+            return
         self.start_button.setEnabled(not self.running)
         self.finish_button.setEnabled(self.running)
         self.skip_button.setEnabled(not self.running)
@@ -124,9 +146,54 @@ class CalibrationPage(QtWidgets.QWidget):
         levels = ", ".join(f"{k} {v:.1f} uV" for k, v in result.levels_uv.items()) if result.step.muscle else \
             f"{len(result.levels_uv)} channels at rest, highest {max(result.levels_uv.values(), default=0):.1f} uV"
         self.step_list.item(index).setText(f"{result.step.name}: {levels}")
-        if index + 1 < len(self.steps):
+        if index + 1 < len(self.steps) and not self.timetable:
             self.step_list.setCurrentRow(index + 1)
         self._buttons()
+
+    def start_guided(self) -> None:
+        """Follow the timetable from the start of the stream: each step is measured once its end has passed."""
+        runner = self.host.runner
+        assert runner is not None
+        self.timetable = schedule([s.muscle for s in self.steps if s.muscle is not None])
+        self.guided_next = 0
+        self.message.clear()
+        self._buttons()
+
+    def _follow_timetable(self) -> None:
+        runner = self.host.runner
+        if runner is None or not self.timetable or self.guided_next >= len(self.timetable):
+            return
+        now = runner.capture_seconds
+        timed = self.timetable[self.guided_next]
+        effort = next(((a, b) for a, b in timed.efforts if now < b), None)
+        if timed.step.muscle is None:
+            self.cue.setText(f"REST: {max(0.0, timed.end_s - now):.0f} s")
+        elif effort is not None and now >= effort[0]:
+            self.cue.setText(f"PUSH: {timed.step.muscle}, {effort[1] - now:.0f} s")
+        elif effort is not None:
+            self.cue.setText(f"relax - next effort in {effort[0] - now:.0f} s")
+        if self.step_list.currentRow() != self.guided_next:
+            self.current = self.guided_next
+            self.step_list.setCurrentRow(self.guided_next)
+            self._choose(self.guided_next)
+        if now < timed.end_s or self._measuring:
+            return
+        self._measuring = True
+        index = self.guided_next
+        self.host.run(runner.measure_step, timed.step, timed.start_s, timed.end_s, exclusive=False,
+                      on_done=lambda r: self._guided_measured(index, r), on_error=self._guided_failed)
+
+    def _guided_measured(self, index: int, result: StepResult) -> None:
+        self._measuring = False
+        self.guided_next = index + 1
+        if self.guided_next >= len(self.timetable):
+            self.cue.setText("Timetable done: check the results, repeat a step if needed, then store.")
+        self._measured(index, result)
+
+    def _guided_failed(self, exc: BaseException) -> None:
+        self._measuring = False
+        self.timetable = []
+        self._failed(exc)
 
     def skip_step(self) -> None:
         runner = self.host.runner
