@@ -83,13 +83,14 @@ def clinic_window(qtbot, tmp_path: Path):  # noqa: ANN001, ANN201
     factory = records_db.session_factory(engine)
     clock = Clock(dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC))
     rigs = []
+    options: dict = {}  # a test may set "faults" (a FaultPlan) before it clicks "Use the simulator"
 
     def create_admin(username: str, password: str) -> None:
         with unit_of_work(factory) as s:
             create_user(s, username, password, "administrator")
 
     def simulator(protocol: str) -> tuple[str, str]:
-        rig = clinic_day_rig(protocol, speed=25.0, reps=4, seed=len(rigs)).start()
+        rig = clinic_day_rig(protocol, speed=25.0, reps=4, seed=len(rigs), faults=options.get("faults")).start()
         rigs.append(rig)
         return rig.emg_path, rig.plate_path
 
@@ -99,6 +100,7 @@ def clinic_window(qtbot, tmp_path: Path):  # noqa: ANN001, ANN201
     qtbot.addWidget(window)
     window.factory = factory
     window.clock = clock
+    window.simulator_options = options
     yield window
     window.host.timer.stop()
     window.workers.cancel_all()
@@ -134,3 +136,20 @@ def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
                         + ", ".join(f"{k}: {d.state} ring {d.ring.total if d.ring is not None else None}"
                                     for k, d in runner.devices.items()) + f" plate_next {runner._plate_next}")
         report.sections.append(("window labels", "\n".join(said)))
+
+
+def sign_in_directly(window, role: str = "physiotherapist", mrn: str | None = "S-1"):  # noqa: ANN001, ANN201
+    """A user (and a patient) made in the database, signed in without the sign-in screen: for tests about
+    other screens. Returns the patient id (or None)."""
+    import datetime as dt
+
+    from clinic.records.db import unit_of_work
+    from clinic.records.patients import create_patient
+    from clinic.records.security import SYSTEM, Actor, create_user
+
+    with unit_of_work(window.factory) as s:
+        user = create_user(s, "physio", "physio-pass-1", role)
+        actor = Actor(user.id, user.username, user.role)
+        patient_id = create_patient(s, SYSTEM, mrn, "Session", "Sam", dt.date(1980, 1, 1)).id if mrn else None
+    window.on_signed_in(actor)
+    return patient_id
