@@ -145,7 +145,9 @@ class SessionSetupPage(QtWidgets.QWidget):
         self.message.setText(str(exc))
 
     def _connected(self, runner: SessionRunner) -> None:
-        self.message.setText("; ".join(runner.notes))
+        # the runner's notes are worded for the command line; here the channel table below is the answer
+        self.message.setText("" if runner.channel_map else
+                             "This amplifier has no default map yet: choose a muscle and side for each channel.")
         self.device_line.setText("Connected: " + device_line(runner))
         emg = runner.devices.get("emg")
         names = list(emg.info.channel_names) if emg is not None and emg.info is not None else []
