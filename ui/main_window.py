@@ -360,7 +360,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.live.detach()
         for dev in self.live.devices:  # the replaced devices: nobody shows them any more; free their ports
             if dev not in devices:
-                dev.close()
+                self.workers.submit(dev.close, name="close a device")  # joins its reader: not on this thread
         self.pages.removeWidget(self.live)
         self._history = [p for p in self._history if p is not self.live]
         self.live.deleteLater()

@@ -145,7 +145,8 @@ def test_replacing_the_devices_closes_the_old_ones_and_forgets_the_old_page(qtbo
     first, second = _fake_device(), _fake_device()
     main_window.set_devices([first])
     main_window.set_devices([second])
-    assert first.state == "closed" and second.state != "closed"
+    qtbot.waitUntil(lambda: first.state == "closed", timeout=10000)  # closed on a worker (a thread join)
+    assert second.state != "closed"
     QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
     first.close()  # e.g. again at exit: must not reach the deleted page
     second.close()

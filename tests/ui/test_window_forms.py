@@ -181,3 +181,28 @@ def test_a_pulled_cable_shows_a_banner_and_pauses(qtbot, clinic_window) -> None:
     with w.factory() as s:
         statuses = {r.status for r in s.scalars(select(Recording)).all()}
     assert statuses == {"interrupted"}
+
+
+def test_lock_then_unlock_as_another_user_and_sign_out(qtbot, clinic_window) -> None:  # noqa: ANN001
+    from clinic.records.db import unit_of_work
+    from clinic.records.security import create_user
+
+    w = clinic_window
+    sign_in_directly(w)
+    with unit_of_work(w.factory) as s:
+        create_user(s, "other", "other-pass-1", "physiotherapist")
+    qtbot.waitUntil(lambda: w.patients.model.rowCount() == 1, timeout=T)
+    w.act_lock.trigger()  # Ctrl+L
+    assert w.stack.currentWidget() is w.lock_page and w.patients.model.rowCount() == 0
+    assert not w.act_new_patient.isEnabled()  # no shortcut reaches patient data behind the lock
+    w.lock_page.username.setText("other")
+    qtbot.keyClicks(w.lock_page.password, "physio-pass-1")  # the other user's name with the wrong password
+    qtbot.keyClick(w.lock_page.password, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "wrong password" in w.lock_page.message.text(), timeout=T)
+    qtbot.keyClicks(w.lock_page.password, "other-pass-1")
+    qtbot.keyClick(w.lock_page.password, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.pages, timeout=T)
+    assert w.actor.username == "other" and "other" in w.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: w.patients.model.rowCount() == 1, timeout=T)
+    w.act_sign_out.trigger()
+    assert w.actor is None and w.stack.currentWidget() is w.sign_in and w.patients.model.rowCount() == 0
