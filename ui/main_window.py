@@ -48,7 +48,8 @@ class MainWindow(QtWidgets.QMainWindow):
                  create_first_admin: Callable[[str, str], None] | None = None, *,
                  conditioning: ConditioningSettings, spool_dir: Path | str,
                  clock: Callable[[], dt.datetime] = utc_now, device_factory: DeviceFactory = serial_devices,
-                 start_simulator: SimulatorStarter | None = None, workstation: str | None = None) -> None:
+                 start_simulator: SimulatorStarter | None = None, workstation: str | None = None,
+                 reports_dir: Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle(f"GluteLab{title_suffix}")
         self.resize(1280, 800)
@@ -64,7 +65,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.lock_page = LockPage(authenticate, self.workers)
         self.pages = QtWidgets.QStackedWidget(objectName="pages")
         self.patients = PatientsPage(self.env)
-        self.patient = PatientPage(self.env)
+        self.patient = PatientPage(self.env, reports_dir)
         self.patient_form = PatientForm(self.env)
         self.session_setup = SessionSetupPage(self.host, start_simulator)
         self.calibration = CalibrationPage(self.host)

@@ -80,7 +80,8 @@ def run_window(args: argparse.Namespace) -> int:
         window = MainWindow(ws.factory, sign_in, devices, " - DEMO (simulated devices)" if args.demo else "",
                             idle_lock_minutes=ws.settings.idle_lock_minutes, conditioning=ws.settings.conditioning,
                             create_first_admin=create_first_admin if no_users else None,
-                            spool_dir=ws.data_dir.spool, clock=utc_now, start_simulator=session_simulator)
+                            spool_dir=ws.data_dir.spool, clock=utc_now, start_simulator=session_simulator,
+                            reports_dir=ws.data_dir.reports)
         for note in ws.notes:
             window.show_notice(note)
         window.devices_page.emg_port.setCurrentText(ws.settings.last_port_emg)

@@ -20,7 +20,9 @@ def build_session_report(s: Session, actor: Actor, session_id: int, out: str | P
     visit = s.get(VisitSession, session_id)
     if visit is None:
         raise KeyError(f"no session {session_id}")
-    trial = next((t for t in visit.trials if t.recordings), None)
+    recorded = [t for t in visit.trials if t.recordings]
+    # the exercise, not the calibration's raw capture (an ``mvc`` trial) when the session has both
+    trial = next((t for t in recorded if t.exercise not in ("mvc", "rest")), recorded[0] if recorded else None)
     analysis = analyze_stored_trial(s, trial, conditioning) if trial else {}
     patient = visit.episode.patient
     local = visit.started_at.astimezone()

@@ -5,13 +5,16 @@ device set-up for today's session."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 from sqlalchemy.orm import Session
 
+from clinic.records.db import unit_of_work
 from clinic.records.patients import get_patient
 from clinic.records.queries import SessionRow, WeekProgress, episode_sessions, weekly_progress
 from clinic.records.security import Actor
+from clinic.usecases.reports import build_session_report
 from ui.models import RowsModel, num, pct
 from ui.pages.env import WindowEnv
 from ui.pages.episode_form import EpisodeForm
@@ -47,9 +50,11 @@ class PatientPage(QtWidgets.QWidget):
     start_session = QtCore.Signal(int)  # patient id
     edit_patient = QtCore.Signal(int)
 
-    def __init__(self, env: WindowEnv, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, env: WindowEnv, reports_dir: Path | None = None,
+                 parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.env = env
+        self.reports_dir = reports_dir
         self.view: PatientView | None = None
         self.patient_id: int | None = None
         self.title = QtWidgets.QLabel("", objectName="patientTitle", wordWrap=True)
@@ -68,13 +73,18 @@ class PatientPage(QtWidgets.QWidget):
         self.close_episode_button = QtWidgets.QPushButton("Close episode", objectName="closeEpisodeButton")
         self.edit_button = QtWidgets.QPushButton("Edit patient", objectName="editPatientButton")
         self.session_button = QtWidgets.QPushButton("New session (Ctrl+R)", objectName="newSessionButton")
+        self.report_button = QtWidgets.QPushButton("Report of the selected session (PDF)",
+                                                   objectName="sessionReportButton")
+        self.report_button.setEnabled(reports_dir is not None)
+        self.report_button.clicked.connect(self.report)
         self.new_episode_button.clicked.connect(self.new_episode)
         self.close_episode_button.clicked.connect(self._close_episode)
         self.edit_button.clicked.connect(lambda: self.patient_id and self.edit_patient.emit(self.patient_id))
         self.session_button.clicked.connect(self.new_session)
         self.message = QtWidgets.QLabel("", objectName="patientMessage", wordWrap=True)
         buttons = QtWidgets.QHBoxLayout()
-        for b in (self.session_button, self.new_episode_button, self.close_episode_button, self.edit_button):
+        for b in (self.session_button, self.new_episode_button, self.close_episode_button, self.edit_button,
+                  self.report_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout = QtWidgets.QVBoxLayout(self)
@@ -132,6 +142,32 @@ class PatientPage(QtWidgets.QWidget):
     def _close_episode(self) -> None:
         if self.view is not None and self.view.active_episode is not None:
             self.episode_form.start_close(self.view.active_episode)
+
+    def report(self) -> None:
+        """The selected session's report PDF, built on a worker into the reports folder."""
+        rows = self.session_table.selectionModel().selectedRows()
+        if self.reports_dir is None or self.env.actor is None or len(rows) != 1:
+            self.message.setText("Select one session in the list first.")
+            return
+        session_id = self.sessions.keys[rows[0].row()]
+        actor, factory, conditioning = self.env.actor, self.env.factory, self.env.conditioning
+        out = self.reports_dir / f"session-{session_id}.pdf"
+
+        def build() -> Path:
+            with unit_of_work(factory) as s:
+                return build_session_report(s, actor, session_id, out, conditioning)
+
+        self.report_button.setEnabled(False)
+        self.message.setText("Building the report ...")
+        self.env.workers.submit(build, on_done=self._reported, on_error=self._report_failed, name="session report")
+
+    def _reported(self, path: Path) -> None:
+        self.report_button.setEnabled(True)
+        self.message.setText(f"Report saved: {path}")
+
+    def _report_failed(self, exc: BaseException) -> None:
+        self.report_button.setEnabled(True)
+        self.message.setText(f"No report: {exc}")
 
     def new_session(self) -> None:
         if self.patient_id is not None:

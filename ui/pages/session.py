@@ -130,6 +130,7 @@ class SessionPage(QtWidgets.QWidget):
         host.state_changed.connect(self._on_state)
         host.polled.connect(self._refresh_plot)
         self._next_after_analysis = False
+        self._plot_key: tuple[tuple[str, ...], float] | None = None
         self._frame = 0
         self._buttons()
 
@@ -137,13 +138,19 @@ class SessionPage(QtWidgets.QWidget):
         """The runner is ready (calibrated or not): show its envelopes and allow Start."""
         runner = self.host.runner
         assert runner is not None
-        if self.plot is not None:
-            self.plot.deleteLater()
-            self.plot = None
         env = runner.envelopes.get("emg")
-        if env is not None:
-            self.plot = LivePlot(env.ring, env.rate_hz, runner.labels(), "uV envelope")
-            self.plot_box.addWidget(self.plot)
+        names = tuple(runner.labels())
+        if self.plot is not None and env is not None and self._plot_key == (names, env.rate_hz):
+            self.plot.ring = env.ring  # the same channels: re-point the plot (building one costs ~0.2 s)
+            self.plot.show()
+        else:
+            if self.plot is not None:
+                self.plot.deleteLater()
+                self.plot = None
+            if env is not None:
+                self.plot = LivePlot(env.ring, env.rate_hz, list(names), "uV envelope")
+                self._plot_key = (names, env.rate_hz)
+                self.plot_box.addWidget(self.plot)
         self.results.clear()
         self.pain.setValue(-1)
         self.notes.clear()
@@ -246,8 +253,7 @@ class SessionPage(QtWidgets.QWidget):
                 self.ended.emit(patient_id)
 
         if self.plot is not None:
-            self.plot.deleteLater()
-            self.plot = None
+            self.plot.hide()  # kept for the next session with the same channels
         self.host.close(on_done=ended)
 
     @QtCore.Slot(str, str)
@@ -279,5 +285,5 @@ class SessionPage(QtWidgets.QWidget):
 
     def _refresh_plot(self) -> None:
         self._frame += 1
-        if self.plot is not None and self.isVisible() and self._frame % 2 == 0:  # ~12 Hz: the polls are 40 ms
+        if self.plot is not None and self.isVisible() and self._frame % 3 == 0:  # ~8 Hz: the polls are 40 ms
             self.plot.refresh()
