@@ -149,7 +149,8 @@ def test_the_whole_clinic_day_in_the_window(qtbot, clinic_window, loop_watchdog)
         assert s.scalar(select(func.count(VisitSession.id))) == 2
         assert s.scalar(select(func.count(Calibration.id))) == 12  # 6 muscles, each day its own
         assert s.scalar(select(func.count(RepResult.id))) >= 6
-    assert p99 <= 100.0 and worst <= 250.0, f"the GUI thread stalled: p99 {p99:.1f} ms, max {worst:.1f} ms"
+    assert p99 <= 100.0 and worst <= 250.0, (f"the GUI thread stalled: p99 {p99:.1f} ms, max {worst:.1f} ms; "
+                                             f"over 100 ms: {loop_watchdog.big}")
     # a session's report, built on a worker and read back by pypdf (after the watchdog: reportlab and the
     # re-analysis hold the GIL for up to ~0.7 s on this box, a stall the report notes as still to fix)
     w.patient.session_table.selectRow(0)
