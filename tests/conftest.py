@@ -96,7 +96,7 @@ def main_window(qtbot, tmp_path):  # noqa: ANN001, ANN201
         create_patient(s, SYSTEM, "W-1", "Window", "Wendy", dt.date(1980, 1, 1))
 
     window = MainWindow(factory, lambda u, p: sign_in(factory, u, p), [], idle_lock_minutes=10,
-                        conditioning=ConditioningSettings(mains_hz=50.0))
+                        conditioning=ConditioningSettings(mains_hz=50.0), spool_dir=tmp_path / "spool")
     qtbot.addWidget(window)
     window.show()
     window.factory = factory  # for tests that look at what the window wrote
@@ -104,6 +104,7 @@ def main_window(qtbot, tmp_path):  # noqa: ANN001, ANN201
     window.live.stop()
     for dev in window.live.devices:
         dev.close()
+    window.workers.wait(10000)
     engine.dispose()
 
 

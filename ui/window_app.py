@@ -69,7 +69,7 @@ def run_window(args: argparse.Namespace) -> int:
 
     from ui.app_icon import app_icon
     from ui.first_paint import FirstPaint
-    from ui.main_window import MainWindow
+    from ui.main_window import MainWindow, utc_now
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setWindowIcon(app_icon())
@@ -118,9 +118,19 @@ def run_window(args: argparse.Namespace) -> int:
 
         with ws.factory() as s:
             no_users = s.scalar(select(func.count(User.id))) == 0
+        def session_simulator(protocol: str) -> tuple[str, str]:
+            """A simulated patient for a session: the calibration timetable, then the exercise (SIMULATED)."""
+            from ui.simulated_day import clinic_day_rig
+
+            sim = clinic_day_rig(protocol).start()
+            rigs.append(sim)
+            return sim.emg_path, sim.plate_path
+
         window = MainWindow(ws.factory, sign_in, devices, " - DEMO (simulated devices)" if args.demo else "",
                             idle_lock_minutes=ws.settings.idle_lock_minutes, conditioning=ws.settings.conditioning,
-                            create_first_admin=make_first_admin if no_users else None)
+                            create_first_admin=make_first_admin if no_users else None,
+                            spool_dir=ws.data_dir.spool, clock=utc_now, start_simulator=session_simulator,
+                            reports_dir=ws.data_dir.reports)
         for note in ws.notes:
             window.show_notice(note)
         window.devices_page.emg_port.setCurrentText(ws.settings.last_port_emg)
@@ -146,6 +156,8 @@ def run_window(args: argparse.Namespace) -> int:
             dev.start()
         if args.demo:
             window.on_signed_in(sign_in("physio", "demo-physio-1"))
+            if devices:
+                window.show_page(window.live)
         if args.quit_after is not None:
             FirstPaint(window.stack.currentWidget(), lambda stamp: _first_paint(stamp, args.quit_after, app))
         if os.environ.get(QUIT_AFTER_FIRST_PAINT):

@@ -2,7 +2,9 @@
 
 A rep starts when the signal rises above its lying baseline by ``rise`` and ends when it falls back below half
 of that rise (hysteresis, so noise at the threshold never counts twice). The baseline is the median of the
-first ``baseline_s`` seconds. This is the session runner's rep counter; the stored analysis segments reps
+first ``baseline_s`` seconds, lowered whenever a later stretch of that length at rest is lower: a count started
+while the patient was still lifting (the clinician pressed Start mid-rep) then finds the lying load and counts
+the next reps instead of none. This is the session runner's rep counter; the stored analysis segments reps
 again, offline, with the primer's 5 SD / 175 ms logic.
 """
 
@@ -24,6 +26,7 @@ class LiveRepCounter:
         self.up = False
         self._up_since = 0
         self._seen = 0
+        self._block: list[float] = []  # the current stretch at rest, for lowering the baseline
         #: sample index (from the first value fed) where each counted rep rose
         self.rep_starts: list[int] = []
 
@@ -44,10 +47,20 @@ class LiveRepCounter:
         high, low = self.baseline + self.rise, self.baseline + 0.5 * self.rise
         for i in np.flatnonzero(np.isfinite(x)):
             v = x[i]
+            if not self.up:
+                self._block.append(v)
+                if len(self._block) >= self._baseline_n:
+                    lower = float(np.median(self._block))
+                    self._block = []
+                    if lower < self.baseline - 0.25 * self.rise:
+                        self.baseline = lower
+                        high, low = self.baseline + self.rise, self.baseline + 0.5 * self.rise
             if not self.up and v > high:
                 self.up, self._up_since = True, start + int(i)
+                self._block = []
             elif self.up and v < low:
                 self.up = False
+                self._block = []
                 if start + int(i) - self._up_since >= self._min_rep:
                     self.reps += 1
                     self.rep_starts.append(self._up_since)

@@ -252,6 +252,7 @@ class SessionRunner:
         self._links: list[LinkEvent] = []
         self._pulled: dict[str, LinkEvent] = {}
         self._streaming = False
+        self._held = False  # paused by the clinician (not by a pulled cable)
         self.interrupted = ""
 
     # -- listeners ------------------------------------------------------------------------------------
@@ -462,6 +463,7 @@ class SessionRunner:
             self._plate_next = plate.ring.total
             self._reps = LiveRepCounter(plate.info.sample_rate_hz, rise=60.0)
         self._links, self._pulled = [], {}
+        self._held = False
         self._recorder = Recorder(self.factory, self._trial_id, streams, spool_dir=self.spool_dir,
                                   workstation=self.workstation)
         self._recorder.start()
@@ -520,8 +522,22 @@ class SessionRunner:
         elif state == "reconnected" and kind in self._pulled:
             event = self._pulled.pop(kind)
             event.back_after_s = round(self.seconds_recorded - event.at_s, 3) or None
-            if not self._pulled:
+            if not self._pulled and not self._held:
                 self._enter(State.RECORDING, message)
+
+    def pause(self) -> None:
+        """The clinician pauses (the patient rests or repositions): the recorder keeps everything it receives,
+        so nothing is lost, and reps are not counted until ``resume``."""
+        self._require(State.RECORDING)
+        self._held = True
+        self._enter(State.PAUSED, "paused by the clinician")
+
+    def resume(self) -> None:
+        self._require(State.PAUSED)
+        if self._pulled:
+            raise RunnerError("a cable is still pulled: " + "; ".join(e.line() for e in self._pulled.values()))
+        self._held = False
+        self._enter(State.RECORDING, "resumed")
 
     @property
     def link_events(self) -> list[LinkEvent]:

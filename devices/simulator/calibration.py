@@ -44,3 +44,22 @@ def calibration_scenario(efforts: Sequence[Effort], duration_s: float, emg_rate_
     lying = np.repeat(base.force_n[:1], m, axis=0)  # lying still on the plate
     return replace(base, exercise="calibration", emg_uv=emg.astype(np.float32), force_n=lying, truth=[],
                    artefacts=[])
+
+
+def followed_by(first: Scenario, then: Scenario) -> Scenario:
+    """``first`` then ``then`` on one stream (e.g. a calibration, then the exercise), as one patient: the plate
+    keeps ``then``'s resting load throughout, so the join is not a step a rep counter could take for a rep."""
+    if (first.emg_rate_hz, first.plate_rate_hz, first.emg_channels) != (then.emg_rate_hz, then.plate_rate_hz,
+                                                                         then.emg_channels):
+        raise ValueError("scenarios to join need the same sample rates and channels")
+    shift = first.duration_s
+    resting = np.repeat(then.force_n[:1], first.force_n.shape[0], axis=0)
+    truth = [replace(r, movement_start_s=r.movement_start_s + shift, hold_start_s=r.hold_start_s + shift,
+                     hold_end_s=r.hold_end_s + shift, lower_end_s=r.lower_end_s + shift,
+                     onsets_s={k: v + shift for k, v in r.onsets_s.items()},
+                     offsets_s={k: v + shift for k, v in r.offsets_s.items()}) for r in then.truth]
+    artefacts = [*first.artefacts, *(replace(a, start_s=a.start_s + shift, end_s=a.end_s + shift)
+                                     for a in then.artefacts)]
+    return replace(then, emg_uv=np.vstack([first.emg_uv, then.emg_uv]),
+                   force_n=np.vstack([resting, then.force_n]).astype(np.float32), truth=truth, artefacts=artefacts,
+                   rest_s=first.rest_s)

@@ -10,16 +10,17 @@ def _sign_in(qtbot, w) -> None:  # noqa: ANN001
     qtbot.keyClicks(w.sign_in.username, "physio")
     qtbot.keyClicks(w.sign_in.password, "physio-pass-1")
     qtbot.mouseClick(w.sign_in.button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.actor is not None, timeout=10000)  # the password check runs on a worker
 
 
 def test_wrong_password_shows_message_and_no_patients(qtbot, main_window) -> None:  # noqa: ANN001
     qtbot.keyClicks(main_window.sign_in.username, "physio")
     qtbot.keyClicks(main_window.sign_in.password, "nope")
     qtbot.mouseClick(main_window.sign_in.button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "wrong password" in main_window.sign_in.message.text(), timeout=10000)
     assert main_window.actor is None
-    assert "wrong password" in main_window.sign_in.message.text()
     assert main_window.stack.currentWidget() is main_window.sign_in
-    assert main_window.patients.table.rowCount() == 0
+    assert main_window.patients.model.rowCount() == 0
     from sqlalchemy import select
 
     from clinic.records.models import AuditEvent
@@ -28,13 +29,15 @@ def test_wrong_password_shows_message_and_no_patients(qtbot, main_window) -> Non
         assert "sign_in_failed" in s.scalars(select(AuditEvent.action)).all()
 
 
-def test_without_devices_the_main_window_opens_device_setup(qtbot, main_window) -> None:  # noqa: ANN001
+def test_after_sign_in_the_patients_page_opens(qtbot, main_window) -> None:  # noqa: ANN001
     _sign_in(qtbot, main_window)
-    assert main_window.tabs.currentWidget() is main_window.devices_page
+    assert main_window.pages.currentWidget() is main_window.patients
+    qtbot.waitUntil(lambda: main_window.patients.model.rowCount() == 1, timeout=10000)
 
 
 def test_wrong_port_gives_a_clear_message(qtbot, main_window, tmp_path) -> None:  # noqa: ANN001
     _sign_in(qtbot, main_window)
+    main_window.act_devices.trigger()
     page = main_window.devices_page
     page.emg_port.setCurrentText(str(tmp_path / "no-such-port"))
     qtbot.mouseClick(page.connect_button, QtCore.Qt.MouseButton.LeftButton)
@@ -45,33 +48,35 @@ def test_wrong_port_gives_a_clear_message(qtbot, main_window, tmp_path) -> None:
 
 def test_connect_to_simulator_pty_starts_live_plot(qtbot, main_window, sim_rig) -> None:  # noqa: ANN001
     _sign_in(qtbot, main_window)
+    main_window.act_devices.trigger()
     page = main_window.devices_page
     page.emg_port.setCurrentText(sim_rig.emg_path)
     page.plate_port.setCurrentText(sim_rig.plate_path)
     with qtbot.waitSignal(main_window.devices_changed, timeout=15000):
         qtbot.mouseClick(page.connect_button, QtCore.Qt.MouseButton.LeftButton)
-    assert main_window.tabs.currentWidget() is main_window.live
+    assert main_window.pages.currentWidget() is main_window.live
     qtbot.waitUntil(lambda: main_window.live.frames > 5, timeout=15000)
     assert all(d.state == "streaming" or d.state == "open" for d in main_window.live.devices)
 
 
 def test_idle_lock_hides_patients_and_unlocks_to_same_screen(qtbot, main_window) -> None:  # noqa: ANN001
     _sign_in(qtbot, main_window)
-    main_window.tabs.setCurrentWidget(main_window.patients)
-    assert main_window.patients.table.rowCount() == 1
+    main_window.show_page(main_window.patients)
+    qtbot.waitUntil(lambda: main_window.patients.model.rowCount() == 1, timeout=10000)
     main_window.idle_timer.setInterval(50)
     main_window.idle_timer.start()
     qtbot.waitUntil(lambda: main_window.stack.currentWidget() is main_window.lock_page, timeout=10000)
     main_window.idle_timer.setInterval(600_000)  # unlocking restarts it: 50 ms could re-lock before the asserts
-    assert main_window.patients.table.rowCount() == 0
+    assert main_window.patients.model.rowCount() == 0
     qtbot.keyClicks(main_window.lock_page.password, "wrong")
     qtbot.keyClick(main_window.lock_page.password, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "wrong password" in main_window.lock_page.message.text(), timeout=10000)
     assert main_window.stack.currentWidget() is main_window.lock_page
     qtbot.keyClicks(main_window.lock_page.password, "physio-pass-1")
     qtbot.keyClick(main_window.lock_page.password, QtCore.Qt.Key.Key_Return)
-    assert main_window.stack.currentWidget() is main_window.tabs
-    assert main_window.tabs.currentWidget() is main_window.patients
-    assert main_window.patients.table.rowCount() == 1
+    qtbot.waitUntil(lambda: main_window.stack.currentWidget() is main_window.pages, timeout=10000)
+    assert main_window.pages.currentWidget() is main_window.patients
+    qtbot.waitUntil(lambda: main_window.patients.model.rowCount() == 1, timeout=10000)
 
 
 def test_first_start_creates_the_administrator(qtbot, tmp_path) -> None:  # noqa: ANN001
@@ -94,22 +99,25 @@ def test_first_start_creates_the_administrator(qtbot, tmp_path) -> None:  # noqa
             return authenticate(s, username, password)
 
     w = MainWindow(factory, sign_in, [], create_first_admin=create_admin,
-                   conditioning=ConditioningSettings(mains_hz=50.0))
+                   conditioning=ConditioningSettings(mains_hz=50.0),
+                   spool_dir=tmp_path / "spool")
     qtbot.addWidget(w)
     assert w.stack.currentWidget() is w.first_admin
     qtbot.keyClicks(w.first_admin.password, "short")
     qtbot.keyClicks(w.first_admin.repeat, "short")
     qtbot.mouseClick(w.first_admin.button, QtCore.Qt.MouseButton.LeftButton)
-    assert "at least 10" in w.first_admin.message.text()
+    qtbot.waitUntil(lambda: "at least 10" in w.first_admin.message.text(), timeout=10000)
     for field in (w.first_admin.password, w.first_admin.repeat):
         field.clear()
         qtbot.keyClicks(field, "clinic-admin-1")
     qtbot.mouseClick(w.first_admin.button, QtCore.Qt.MouseButton.LeftButton)
-    assert w.stack.currentWidget() is w.sign_in
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.sign_in, timeout=10000)
     qtbot.keyClicks(w.sign_in.password, "clinic-admin-1")
     qtbot.mouseClick(w.sign_in.button, QtCore.Qt.MouseButton.LeftButton)
-    assert w.actor is not None and w.actor.role == "administrator"
+    qtbot.waitUntil(lambda: w.actor is not None, timeout=10000)
+    assert w.actor.role == "administrator"
     w.live.stop()
+    w.workers.wait(10000)
     engine.dispose()
 
 
@@ -121,6 +129,7 @@ def test_unexpected_error_while_connecting_re_enables_connect(qtbot, main_window
 
     monkeypatch.setattr(Device, "open", broken_open)
     _sign_in(qtbot, main_window)
+    main_window.act_devices.trigger()
     page = main_window.devices_page
     page.emg_port.setCurrentText("/dev/ttyFAKE0")
     qtbot.mouseClick(page.connect_button, QtCore.Qt.MouseButton.LeftButton)
@@ -136,7 +145,8 @@ def test_replacing_the_devices_closes_the_old_ones_and_forgets_the_old_page(qtbo
     first, second = _fake_device(), _fake_device()
     main_window.set_devices([first])
     main_window.set_devices([second])
-    assert first.state == "closed" and second.state != "closed"
+    qtbot.waitUntil(lambda: first.state == "closed", timeout=10000)  # closed on a worker (a thread join)
+    assert second.state != "closed"
     QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
     first.close()  # e.g. again at exit: must not reach the deleted page
     second.close()
@@ -166,7 +176,7 @@ def test_a_device_that_cannot_start_is_reported_not_raised(qtbot, main_window, m
     monkeypatch.setattr(Device, "start", broken_start)
     main_window.set_devices([_fake_device()])
     assert "port vanished" in main_window.live.status.text()
-    assert main_window.tabs.currentWidget() is main_window.live
+    assert main_window.pages.currentWidget() is main_window.live
 
 
 def test_hidden_live_plots_are_not_recomputed(qtbot, main_window, monkeypatch) -> None:  # noqa: ANN001
@@ -179,10 +189,10 @@ def test_hidden_live_plots_are_not_recomputed(qtbot, main_window, monkeypatch) -
     calls: list[LivePlot] = []
     monkeypatch.setattr(LivePlot, "refresh", lambda self: calls.append(self))
     _sign_in(qtbot, main_window)
-    main_window.tabs.setCurrentWidget(main_window.patients)
+    main_window.show_page(main_window.patients)
     main_window.live._tick()
     assert calls == []
-    main_window.tabs.setCurrentWidget(main_window.live)
+    main_window.show_page(main_window.live)
     main_window.live._tick()
     assert len(calls) == 1
 

@@ -1,4 +1,4 @@
-"""The patients screen on the demo database: a patient's episode week by week, from the real analysis of
+"""The patients screen and a patient's page on the demo database: their episode week by week, from the real analysis of
 simulated sessions that progress from the amnesic toward the healthy pattern."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from clinic.records.security import authenticate
 from clinic.signals.conditioning import ConditioningSettings
 
 
-def test_selecting_a_patient_shows_weekly_progress(qtbot, demo_copy) -> None:  # noqa: ANN001
+def test_selecting_a_patient_shows_weekly_progress(qtbot, demo_copy, tmp_path) -> None:  # noqa: ANN001
     from ui.main_window import MainWindow
 
     engine, factory, _ = demo_copy
@@ -20,25 +20,45 @@ def test_selecting_a_patient_shows_weekly_progress(qtbot, demo_copy) -> None:  #
         with unit_of_work(factory) as s:
             return authenticate(s, username, password)
 
-    w = MainWindow(factory, sign_in, [], conditioning=ConditioningSettings(mains_hz=50.0))
+    w = MainWindow(factory, sign_in, [], conditioning=ConditioningSettings(mains_hz=50.0),
+                   spool_dir=tmp_path / "spool")
     qtbot.addWidget(w)
     w.on_signed_in(sign_in("physio", "demo-physio-1"))
     page = w.patients
-    assert page.table.rowCount() == 3
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=10000)
     qtbot.keyClicks(page.search, "ber")  # the search runs once typing pauses
-    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=10000)
-    assert page.table.rowCount() == 1 and page.table.item(0, 1).text() == "Berger, Anna"
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=10000)
+    assert page.model.text(0, 1) == "Berger, Anna"
     page.select_row(0)
-    assert "Berger, Anna" in page.episode_label.text()
-    assert page.progress.rowCount() == 8
-    share = [int(page.progress.item(r, 3).text().rstrip(" %")) for r in range(8)]
+    page.open_selected()
+    patient = w.patient
+    assert w.pages.currentWidget() is patient
+    qtbot.waitUntil(lambda: patient.progress.rowCount() == 8, timeout=10000)
+    assert "Berger, Anna" in patient.title.text()
+    share = [int(patient.progress.text(r, 3).rstrip(" %")) for r in range(8)]
     assert share[0] <= 34, share  # week 1: amnesic profile, glute (almost) never first
     assert share[7] >= 66, share  # week 8: healthy profile, glute first in (almost) every rep
+    assert patient.sessions.rowCount() >= 8
     with factory() as s:
         reads = s.scalars(select(AuditEvent.entity).where(AuditEvent.username == "physio",
                                                           AuditEvent.action == "read")).all()
     assert "patient" in reads and "episode_progress" in reads
     w.lock()
-    assert page.table.rowCount() == 0 and page.progress.rowCount() == 0
-    assert "Berger" not in page.episode_label.text()
+    assert page.model.rowCount() == 0 and patient.progress.rowCount() == 0
+    assert "Berger" not in patient.title.text()
     w.live.stop()
+    w.workers.wait(10000)
+    engine.dispose()
+
+
+def test_search_by_mrn_and_birth_date(demo_copy) -> None:  # noqa: ANN001
+    from clinic.records.queries import find_patients
+    from clinic.records.security import SYSTEM
+
+    engine, factory, _ = demo_copy
+    with unit_of_work(factory) as s:
+        berger = find_patients(s, SYSTEM, "ber")[0]
+        assert [p.id for p in find_patients(s, SYSTEM, berger.mrn)] == [berger.id]
+        assert berger.id in [p.id for p in find_patients(s, SYSTEM, berger.birth_date.isoformat())]
+        assert find_patients(s, SYSTEM, "1800-01-01") == []
+    engine.dispose()

@@ -47,14 +47,17 @@ def test_simulator_to_pdf_through_the_window(qtbot, sim_rig, sqlite_factory, tmp
         with unit_of_work(factory) as s:
             return authenticate(s, username, password)
 
-    window = MainWindow(factory, sign_in, devices, conditioning=ConditioningSettings(mains_hz=50.0))
+    window = MainWindow(factory, sign_in, devices, conditioning=ConditioningSettings(mains_hz=50.0),
+                   spool_dir=tmp_path / "spool")
     qtbot.addWidget(window)
     window.show()
     qtbot.keyClicks(window.sign_in.username, "physio")
     qtbot.keyClicks(window.sign_in.password, "physio-pass-1")
     qtbot.mouseClick(window.sign_in.button, qtbot_button())
-    assert window.actor is not None and window.actor.username == "physio"
-    assert window.patients.table.rowCount() == 1
+    qtbot.waitUntil(lambda: window.actor is not None, timeout=10000)  # the password check runs on a worker
+    assert window.actor.username == "physio"
+    qtbot.waitUntil(lambda: window.patients.model.rowCount() == 1, timeout=10000)
+    window.show_page(window.live)
 
     recorder = Recorder(factory, trial_id, devices)
     recorder.start()
@@ -68,6 +71,7 @@ def test_simulator_to_pdf_through_the_window(qtbot, sim_rig, sqlite_factory, tmp
         dev.close()
     ids = recorder.stop()
     window.live.stop()
+    window.workers.wait(10000)
     assert recorder.errors == []
 
     with unit_of_work(factory) as s:

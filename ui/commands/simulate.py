@@ -102,14 +102,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _calibration(args: argparse.Namespace):  # noqa: ANN202 - a devices.simulator Scenario
     """The calibration timetable of ``clinic.usecases.calibration`` (defined once, there) for every channel."""
-    from clinic.usecases.calibration import schedule
-    from devices.simulator.calibration import calibration_scenario
-    from devices.simulator.physiology import DEFAULT_EMG_CHANNELS
+    from ui.simulated_day import CYTON_RATE_HZ, calibration_timetable
 
-    steps = schedule(len(DEFAULT_EMG_CHANNELS))
-    efforts = [(a, b, k) for k, step in enumerate(steps[1:]) for a, b in step.efforts]
-    rate = 250.0 if args.protocol == "cyton" else args.rate
-    return calibration_scenario(efforts, steps[-1].end_s + 5.0, emg_rate_hz=rate, seed=args.seed)
+    return calibration_timetable(CYTON_RATE_HZ if args.protocol == "cyton" else args.rate, seed=args.seed)
 
 
 class _Terminated(Exception):

@@ -1,1 +1,1 @@
-"""Pages of the workstation window, each a self-contained widget the shell places."""
+"""The window's screens, one module each; ``ui.main_window`` is the slim shell that navigates between them."""

@@ -122,3 +122,46 @@ def test_calibration_below_rest_is_refused_by_the_records_too(db) -> None:  # no
         visit = start_trial(s, SYSTEM, patient, "cook_hip_lift", "left", when=NOW).session
         with pytest.raises(ValidationError, match="above the resting baseline"):
             add_calibration(s, SYSTEM, visit, "glute_max_left", 5.0, 4.0)
+
+
+def test_the_clinician_pauses_and_resumes_and_nothing_is_lost(db, tmp_path, sim_rig) -> None:  # noqa: ANN001
+    _, factory = db
+    with unit_of_work(factory) as s:
+        patient_id = create_patient(s, SYSTEM, "RUN-2", "Runner", "Rae", dt.date(1980, 1, 1)).id
+    runner = _runner(factory, tmp_path)
+    try:
+        runner.set_up(patient_id, DeviceSpec(sim_rig.emg_path, "glutelab", "emg"), None)
+        with pytest.raises(RunnerError, match="recording"):
+            runner.pause()
+        runner.start_trial(ExercisePlan("cook_hip_lift", "left", target_reps=3))
+        assert runner.wait_for_signal(2.0) == "done"
+        runner.pause()
+        assert runner.state == State.PAUSED
+        paused_at = runner.seconds_recorded
+        assert runner.wait_for_signal(paused_at + 2.0) == "done"  # the recorder goes on while paused
+        runner.resume()
+        assert runner.state == State.RECORDING
+        runner.stop_trial()
+        outcome = runner.analyse()
+    finally:
+        runner.close()
+    (rec,) = outcome.recordings
+    assert rec["status"] == "complete" and rec["seconds"] >= paused_at + 2.0
+
+
+def test_the_live_rep_count_finds_the_lying_load_when_started_mid_rep() -> None:
+    import numpy as np
+
+    from clinic.signals.live_reps import LiveRepCounter
+
+    rate = 100.0
+    lying, lifted = 100.0, 260.0
+    # Start pressed during a hold: 2 s lifted, then 3 reps (2 s down, 3 s up) and down again
+    parts = [np.full(200, lifted)]
+    for _ in range(3):
+        parts += [np.full(200, lying), np.full(300, lifted)]
+    parts.append(np.full(200, lying))
+    counter = LiveRepCounter(rate, rise=60.0)
+    for block in np.array_split(np.concatenate(parts), 37):
+        counter.feed(block)
+    assert counter.baseline == pytest.approx(lying) and counter.reps == 3

@@ -1,13 +1,12 @@
-"""Device set-up: choose the EMG amplifier and force plate ports (or the simulator) and connect.
+"""Devices for the live view: choose the EMG amplifier and force plate ports (or the simulator) and connect.
 
-Opening a port and the handshake run on a worker thread; the result comes back to the GUI thread through a
-queued signal, so a device that does not answer never freezes the window.
+Opening a port and the handshake run on a worker (``ui.worker``), so a device that does not answer never
+freezes the window. A patient's session sets up its devices on its own page (``ui.pages.session_setup``).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 
 from PySide6 import QtCore, QtWidgets
 from serial.tools import list_ports
@@ -15,6 +14,7 @@ from serial.tools import list_ports
 from devices.device import Device
 from devices.errors import DeviceError
 from devices.protocols import registry
+from ui.worker import Workers
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +22,10 @@ log = logging.getLogger(__name__)
 class DevicesPage(QtWidgets.QWidget):
     connected = QtCore.Signal(list)  # list[Device]
     simulator_requested = QtCore.Signal()
-    _result = QtCore.Signal(object, str)
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, workers: Workers, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self._workers = workers
         form = QtWidgets.QFormLayout()
         self.emg_port = QtWidgets.QComboBox(editable=True, objectName="emgPort")
         self.plate_port = QtWidgets.QComboBox(editable=True, objectName="platePort")
@@ -56,7 +56,6 @@ class DevicesPage(QtWidgets.QWidget):
         self.refresh_button.clicked.connect(self.refresh_ports)
         self.connect_button.clicked.connect(self.connect_devices)
         self.simulator_button.clicked.connect(self.simulator_requested)
-        self._result.connect(self._on_result)
         self.refresh_ports()
 
     def refresh_ports(self) -> None:
@@ -76,9 +75,11 @@ class DevicesPage(QtWidgets.QWidget):
             return
         self.connect_button.setEnabled(False)
         self.message.setText("Connecting ...")
-        threading.Thread(target=self._open_all, args=(specs,), daemon=True).start()
+        self._workers.submit(self._open_all, specs, on_done=lambda result: self._on_result(*result),
+                             name="connect devices")
 
-    def _open_all(self, specs: list[tuple[str, str, str]]) -> None:
+    @staticmethod
+    def _open_all(specs: list[tuple[str, str, str]]) -> tuple[list[Device] | None, str]:
         opened: list[Device] = []
         try:
             for port, protocol, stream_id in specs:
@@ -91,11 +92,9 @@ class DevicesPage(QtWidgets.QWidget):
             if not isinstance(exc, (DeviceError, ValueError)):
                 log.exception("connecting %s failed", ", ".join(s[0] for s in specs))
                 exc = DeviceError(f"Could not connect: {exc} (details in the log file)")
-            self._result.emit(None, str(exc))
-            return
-        self._result.emit(opened, "")
+            return None, str(exc)
+        return opened, ""
 
-    @QtCore.Slot(object, str)
     def _on_result(self, devices: list[Device] | None, error: str) -> None:
         self.connect_button.setEnabled(True)
         if devices is None:
