@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.records.security import Actor
+from clinic.settings import Settings
 from clinic.signals.conditioning import ConditioningSettings
 from clinic.usecases.runner import DeviceFactory, RunnerError, State, serial_devices
 from devices.device import Device
@@ -50,12 +51,15 @@ class MainWindow(QtWidgets.QMainWindow):
                  conditioning: ConditioningSettings, spool_dir: Path | str,
                  clock: Callable[[], dt.datetime] = utc_now, device_factory: DeviceFactory = serial_devices,
                  start_simulator: SimulatorStarter | None = None, workstation: str | None = None,
-                 reports_dir: Path | None = None) -> None:
+                 reports_dir: Path | None = None, settings: Settings | None = None) -> None:
+        """``settings``: the clinic's settings.json (for printed reports); without it, a window that only
+        knows its ``conditioning`` prints with the default clinic name and thresholds."""
         super().__init__()
         self.setWindowTitle(f"GluteLab{title_suffix}")
         self.resize(1280, 800)
         self.workers = Workers(parent=self)
-        self.env = WindowEnv(factory, self.workers, clock, conditioning)
+        self.env = WindowEnv(factory, self.workers, clock, conditioning,
+                             settings or Settings(mains_hz=int(conditioning.mains_hz or 50)))
         self.host = SessionHost(self.env, Path(spool_dir), device_factory, workstation, parent=self)
         self.conditioning = conditioning
         self._close_confirmed = False
@@ -79,6 +83,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.pages.addWidget(page)
         for page in (self.sign_in, self.pages, self.lock_page):
             self.stack.addWidget(page)
+        self.review = None  # ui.pages.progress_review.ProgressReviewPage, made on first use
         self.first_admin: FirstAdminPage | None = None
         if create_first_admin is not None:
             self.first_admin = FirstAdminPage(create_first_admin, self.workers)
@@ -155,6 +160,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_devices = self._action(view, "&Devices", "Ctrl+4", lambda: self.show_page(self.devices_page),
                                         "actDevices")
         self.act_users = self._action(view, "&Users", "Ctrl+5", self.show_users, "actUsers")
+        self.act_review = self._action(view, "Progress &review of this patient", "Ctrl+6", self.show_review,
+                                       "actReview")
         self.act_back = QtGui.QAction("Back", self, objectName="actBack")
         self.act_back.setShortcut(QtGui.QKeySequence("Esc"))
         self.act_back.triggered.connect(self.back)
@@ -166,6 +173,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _set_signed_in_actions(self, signed_in: bool) -> None:
         for action in (self.act_new_patient, self.act_find, self.act_lock, self.act_sign_out, self.act_new_session,
                        self.act_patients, self.act_session, self.act_live, self.act_devices, self.act_users,
+                       self.act_review,
                        self.act_back, *self._session_actions):
             action.setEnabled(signed_in)
 
@@ -312,6 +320,24 @@ class MainWindow(QtWidgets.QMainWindow):
         self.patients.clear()
         self.patient.clear()
         self.users.clear()
+        if self.review is not None:
+            self.review.set_actor(None)
+
+    def show_review(self) -> None:
+        """The progress review of the episode shown on the patient page (built on first use: its charts and
+        statistics load then, not at start-up)."""
+        view = self.patient.view
+        if self.env.actor is None or view is None or view.shown_episode is None:
+            self.statusBar().showMessage("Open a patient with an episode first")
+            return
+        if self.review is None:
+            from ui.pages.progress_review import ProgressReviewPage
+
+            self.review = ProgressReviewPage(self.env.factory, self.env.settings)
+            self.pages.addWidget(self.review)
+        self.review.set_actor(self.env.actor)
+        self.review.open_episode(view.shown_episode)
+        self.show_page(self.review)
 
     def lock(self) -> None:
         """Hide patient data (idle time, or Ctrl+L); never stops a recording; unlocks to the same screen."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def run_window_steps(factory: sessionmaker[Session], actor: Actor, out_dir: Path
         def open_window() -> str:
             nonlocal window
             window = MainWindow(factory, lambda u, p: sign_in(factory, u, p), [], idle_lock_minutes=0,
-                                conditioning=conditioning)
+                                conditioning=conditioning, spool_dir=out_dir / "spool")
             window.resize(1280, 800)
             window.show()
             app.processEvents()
@@ -113,10 +114,11 @@ def run_window_steps(factory: sessionmaker[Session], actor: Actor, out_dir: Path
             log.run("open the main window", open_window)
             log.run("patient page", lambda: _render_patient_page(window, actor, out_dir, app))
             log.run("live plot", lambda: _render_live_plot(out_dir))
-            log.run("print preview", lambda: _render_print_preview(window.patients, out_dir, app))
+            log.run("print preview", lambda: _render_print_preview(window.patient, out_dir, app))
         finally:
             if window is not None:
                 window.live.stop()
+                window.workers.wait(10000)
                 window.close()
                 window.deleteLater()
             app.processEvents()
@@ -125,17 +127,27 @@ def run_window_steps(factory: sessionmaker[Session], actor: Actor, out_dir: Path
 
 
 def _render_patient_page(window, actor: Actor, out_dir: Path, app) -> str:  # noqa: ANN001
-    """Signed in, the Patients tab with the self-test's patient selected and its analysed week shown."""
+    """Signed in, the self-test's patient opened from the Patients page, with its analysed week shown (the pages
+    load on worker threads: wait for them, as a clinician would)."""
     window.on_signed_in(actor)
-    window.tabs.setCurrentWidget(window.patients)
-    window.patients.refresh()
-    if window.patients.table.rowCount() < 1:
+    patients, patient = window.patients, window.patient
+    if not _wait_for(app, lambda: patients.model.rowCount() >= 1):
         raise WindowStepError("patient page", "the patient list is empty")
-    window.patients.select_row(0)
-    app.processEvents()
-    if window.patients.progress.rowCount() < 1:
+    patients.select_row(0)
+    patients.open_selected()
+    if not _wait_for(app, lambda: patient.progress.rowCount() >= 1):
         raise WindowStepError("patient page", "the analysed session is not in the weekly progress")
     return _save_painted(window.grab().toImage(), out_dir / "patient-page.png", "patient page")
+
+
+def _wait_for(app, condition: Callable[[], bool], timeout_s: float = 20.0) -> bool:  # noqa: ANN001
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        app.processEvents()
+        time.sleep(0.01)
+    return True
 
 
 def _render_live_plot(out_dir: Path) -> str:

@@ -130,7 +130,7 @@ def run_window(args: argparse.Namespace) -> int:
                             idle_lock_minutes=ws.settings.idle_lock_minutes, conditioning=ws.settings.conditioning,
                             create_first_admin=make_first_admin if no_users else None,
                             spool_dir=ws.data_dir.spool, clock=utc_now, start_simulator=session_simulator,
-                            reports_dir=ws.data_dir.reports)
+                            reports_dir=ws.data_dir.reports, settings=ws.settings)
         for note in ws.notes:
             window.show_notice(note)
         window.devices_page.emg_port.setCurrentText(ws.settings.last_port_emg)

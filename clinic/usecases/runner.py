@@ -39,9 +39,7 @@ from clinic.records.store import RecordingWriter
 from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.live import LiveEnvelope
 from clinic.signals.live_reps import LiveRepCounter
-from clinic.signals.onsets import OnsetSettings
 from clinic.usecases import calibration as cal
-from clinic.usecases.trial_analysis import analyze_and_store
 from devices.types import DeviceInfo, SampleBlock
 
 log = logging.getLogger(__name__)
@@ -565,6 +563,9 @@ class SessionRunner:
 
     def analyse(self) -> TrialOutcome:
         """Analyse the trial just recorded and keep the results (blocking: a worker thread in the window)."""
+        from clinic.signals.onsets import OnsetSettings  # the analysis (scipy) loads when a trial is analysed
+        from clinic.usecases.trial_analysis import analyze_and_store
+
         self._require(State.ANALYSING)
         assert self._trial_id is not None and self._recorder is not None and self.session_id is not None
         outcome = TrialOutcome(self._trial_id, self.session_id, errors=list(self._recorder.errors),

@@ -102,7 +102,7 @@ def clinic_window(qtbot, tmp_path: Path):  # noqa: ANN001, ANN201
     simulator button that starts a calibration-then-exercise rig at 25x real time."""
     from clinic.records import db as records_db
     from clinic.records.db import unit_of_work
-    from clinic.records.security import create_user, sign_in
+    from clinic.records.security import create_first_admin, sign_in
     from clinic.signals.conditioning import ConditioningSettings
     from ui.main_window import MainWindow
     from ui.simulated_day import clinic_day_rig
@@ -116,7 +116,7 @@ def clinic_window(qtbot, tmp_path: Path):  # noqa: ANN001, ANN201
 
     def create_admin(username: str, password: str) -> None:
         with unit_of_work(factory) as s:
-            create_user(s, username, password, "administrator")
+            create_first_admin(s, username, password)
 
     def simulator(protocol: str) -> tuple[str, str]:
         rig = clinic_day_rig(protocol, speed=options.get("speed", 25.0), reps=4, seed=len(rigs),
@@ -176,11 +176,25 @@ def sign_in_directly(window, role: str = "physiotherapist", mrn: str | None = "S
 
     from clinic.records.db import unit_of_work
     from clinic.records.patients import create_patient
-    from clinic.records.security import SYSTEM, Actor, create_user
+    from clinic.records.security import SYSTEM, Actor
 
     with unit_of_work(window.factory) as s:
-        user = create_user(s, "physio", "physio-pass-1", role)
+        user = add_user(s, "physio", "physio-pass-1", role)
         actor = Actor(user.id, user.username, user.role)
         patient_id = create_patient(s, SYSTEM, mrn, "Session", "Sam", dt.date(1980, 1, 1)).id if mrn else None
     window.on_signed_in(actor)
     return patient_id
+
+
+def add_user(s, username: str, password: str, role: str):  # noqa: ANN001, ANN201 - a Session, a User
+    """A user in a test database: the first one is its administrator (``create_first_admin``), later ones are
+    added by that administrator, as on a real workstation."""
+    from sqlalchemy import select
+
+    from clinic.records.models import User
+    from clinic.records.security import Actor, create_first_admin, create_user
+
+    admin = s.scalar(select(User).where(User.role == "administrator").order_by(User.id).limit(1))
+    if admin is None:
+        admin = create_first_admin(s, "test-admin", "test-admin-pass-9")
+    return create_user(s, username, password, role, by=Actor.of(admin))

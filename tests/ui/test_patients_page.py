@@ -62,3 +62,31 @@ def test_search_by_mrn_and_birth_date(demo_copy) -> None:  # noqa: ANN001
         assert berger.id in [p.id for p in find_patients(s, SYSTEM, berger.birth_date.isoformat())]
         assert find_patients(s, SYSTEM, "1800-01-01") == []
     engine.dispose()
+
+
+def test_ctrl_6_opens_the_progress_review_of_the_shown_episode(qtbot, demo_copy, tmp_path) -> None:  # noqa: ANN001
+    from ui.main_window import MainWindow
+
+    engine, factory, _ = demo_copy
+
+    def sign_in(username: str, password: str):  # noqa: ANN202
+        with unit_of_work(factory) as s:
+            return authenticate(s, username, password)
+
+    w = MainWindow(factory, sign_in, [], conditioning=ConditioningSettings(mains_hz=50.0),
+                   spool_dir=tmp_path / "spool")
+    qtbot.addWidget(w)
+    w.on_signed_in(sign_in("physio", "demo-physio-1"))
+    qtbot.waitUntil(lambda: w.patients.model.rowCount() == 3, timeout=10000)
+    w.patients.select_row(0)
+    w.patients.open_selected()
+    qtbot.waitUntil(lambda: w.patient.view is not None and w.patient.view.shown_episode is not None, timeout=10000)
+    w.act_review.trigger()  # Ctrl+6
+    review = w.review
+    assert review is not None and w.pages.currentWidget() is review
+    qtbot.waitUntil(lambda: review.progress is not None, timeout=20000)
+    assert review.table.rowCount() >= 6
+    w.lock()
+    assert review.progress is None and review.table.rowCount() == 0  # hidden while locked
+    w.workers.wait(10000)
+    engine.dispose()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from clinic.records.models import Calibration, DeviceChannelMap, Patient, Recording, Trial
 from devices.simulator.faults import FaultPlan
 
-from .conftest import sign_in_directly
+from .conftest import add_user, sign_in_directly
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 CTRL = QtCore.Qt.KeyboardModifier.ControlModifier
@@ -54,11 +54,10 @@ def test_the_keyboard_contract(qtbot, clinic_window) -> None:  # noqa: ANN001
     """docs/keyboard.md: sign-in focus, Tab, Enter; Ctrl+N anywhere; the form's Tab order; Ctrl+Return saves and
     opens; Esc goes back; Ctrl+Q quits (asking first if recording: see the test below)."""
     from clinic.records.db import unit_of_work
-    from clinic.records.security import create_user
 
     w = clinic_window
     with unit_of_work(w.factory) as s:
-        create_user(s, "physio", "physio-pass-1", "physiotherapist")
+        add_user(s, "physio", "physio-pass-1", "physiotherapist")
     w.stack.setCurrentWidget(w.sign_in)
     w.show()
     w.activateWindow()
@@ -185,12 +184,11 @@ def test_a_pulled_cable_shows_a_banner_and_pauses(qtbot, clinic_window) -> None:
 
 def test_lock_then_unlock_as_another_user_and_sign_out(qtbot, clinic_window) -> None:  # noqa: ANN001
     from clinic.records.db import unit_of_work
-    from clinic.records.security import create_user
 
     w = clinic_window
     sign_in_directly(w)
     with unit_of_work(w.factory) as s:
-        create_user(s, "other", "other-pass-1", "physiotherapist")
+        add_user(s, "other", "other-pass-1", "physiotherapist")
     qtbot.waitUntil(lambda: w.patients.model.rowCount() == 1, timeout=T)
     w.act_lock.trigger()  # Ctrl+L
     assert w.stack.currentWidget() is w.lock_page and w.patients.model.rowCount() == 0

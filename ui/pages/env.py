@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.records.db import unit_of_work
 from clinic.records.security import Actor
+from clinic.settings import Settings
 from clinic.signals.conditioning import ConditioningSettings
 from ui.worker import Task, Workers
 
@@ -21,6 +22,8 @@ class WindowEnv:
     workers: Workers
     clock: Callable[[], dt.datetime]  # the clinic's "now" (aware UTC): tests set the date with it
     conditioning: ConditioningSettings
+    #: the clinic's settings.json (reports: clinic name and logo, progression thresholds)
+    settings: Settings
     actor: Actor | None = None
 
     def query(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],

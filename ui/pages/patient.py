@@ -14,7 +14,6 @@ from clinic.records.db import unit_of_work
 from clinic.records.patients import get_patient
 from clinic.records.queries import SessionRow, WeekProgress, episode_sessions, weekly_progress
 from clinic.records.security import Actor
-from clinic.usecases.reports import build_session_report
 from ui.models import RowsModel, num, pct
 from ui.pages.env import WindowEnv
 from ui.pages.episode_form import EpisodeForm
@@ -150,12 +149,14 @@ class PatientPage(QtWidgets.QWidget):
             self.message.setText("Select one session in the list first.")
             return
         session_id = self.sessions.keys[rows[0].row()]
-        actor, factory, conditioning = self.env.actor, self.env.factory, self.env.conditioning
+        actor, factory, settings = self.env.actor, self.env.factory, self.env.settings
         out = self.reports_dir / f"session-{session_id}.pdf"
 
         def build() -> Path:
+            from clinic.usecases.reports import build_session_report  # reportlab and scipy load on the worker
+
             with unit_of_work(factory) as s:
-                return build_session_report(s, actor, session_id, out, conditioning)
+                return build_session_report(s, actor, session_id, out, settings)
 
         self.report_button.setEnabled(False)
         self.message.setText("Building the report ...")

@@ -9,7 +9,6 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from clinic.signals.conditioning import ConditioningSettings
-from clinic.signals.quality import channel_quality
 
 VERDICT_ORDER = ("good", "check", "bad")
 COLOURS = {"good": "#2e7d32", "check": "#f9a825", "bad": "#c62828", "waiting": "#9e9e9e"}
@@ -18,7 +17,9 @@ COLOURS = {"good": "#2e7d32", "check": "#f9a825", "bad": "#c62828", "waiting": "
 def lights(raw_uv: np.ndarray, rate_hz: float, names: Sequence[str],
            conditioning: ConditioningSettings) -> list[tuple[str, str, str]]:
     """(channel, verdict, what to fix) per channel; the amplifier's sample rate is not an electrode problem
-    and does not colour the light."""
+    and does not colour the light. Runs on a worker (the quality checks load scipy there, not at start-up)."""
+    from clinic.signals.quality import channel_quality
+
     out = []
     for q in channel_quality(raw_uv, rate_hz, names, conditioning=conditioning):
         found: list[tuple[str, str]] = []  # (verdict, word)
