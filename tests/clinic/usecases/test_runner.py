@@ -45,6 +45,8 @@ def test_a_trial_goes_through_every_state_and_counts_reps(db, tmp_path, sim_rig)
     runner = _runner(factory, tmp_path)
     seen: list[tuple[State, str]] = []
     runner.add_listener(lambda state, message: seen.append((state, message)))
+    coaching: list[tuple[str, object]] = []
+    runner.add_coaching_listener(lambda kind, event: coaching.append((kind, event)))
     try:
         runner.set_up(patient_id, DeviceSpec(sim_rig.emg_path, "glutelab", "emg"),
                       DeviceSpec(sim_rig.plate_path, "glutelab", "plate"))
@@ -62,6 +64,14 @@ def test_a_trial_goes_through_every_state_and_counts_reps(db, tmp_path, sim_rig)
     assert states[-3:] == [State.ANALYSING, State.SAVED, State.IDLE]
     assert outcome.errors == [] and {r["status"] for r in outcome.recordings} == {"complete"}
     assert outcome.analysis is not None and outcome.analysis["summary"]["reps"] == 3
+    # live coaching: one verdict per rep, at its hold start, agreeing with the stored analysis
+    verdicts = [event for kind, event in coaching if kind == "verdict"]
+    assert [v.rep for v in verdicts] == [1, 2, 3] and runner.verdicts == verdicts
+    assert [v.glute_lead_ms is not None for v in verdicts] == [True] * 3
+    stored = [r["firing_order"][0] for r in outcome.analysis["reps"]]
+    assert [v.firing_order[0] for v in verdicts] == stored
+    kinds = [kind for kind, _ in coaching if kind in ("hold_start", "hold_end")]
+    assert kinds == ["hold_start", "hold_end"] * 3
 
 
 def test_a_later_day_never_reuses_an_earlier_calibration(db, tmp_path) -> None:  # noqa: ANN001
