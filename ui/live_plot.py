@@ -2,12 +2,15 @@
 
 Painting, not setData, is the cost (engineering.md, section 2): every frame the visible window is reduced
 to a min and a max per horizontal pixel across all channels at once, so a curve never has more than
-~2 x width points, and pens stay 1 px cosmetic.
+~2 x width points, and pens stay 1 px cosmetic. A plot may show some of the ring's channels (left and right
+side by side are two plots on one ring), in another unit (``transform``, e.g. envelope microvolts -> %MVC),
+with onset markers (one scatter item for all of them).
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -43,32 +46,52 @@ class LivePlot(QtWidgets.QWidget):
     frame_drawn = QtCore.Signal()
 
     def __init__(self, ring: SampleRing, rate_hz: float, channel_names: list[str] | tuple[str, ...],
-                 units: str, window_s: float = 10.0, parent: QtWidgets.QWidget | None = None) -> None:
+                 units: str, window_s: float = 10.0, parent: QtWidgets.QWidget | None = None, *,
+                 channels: Sequence[int] | None = None,
+                 transform: Callable[[np.ndarray], np.ndarray] | None = None, lane: float | None = None) -> None:
+        """``channel_names`` name the ring's columns; ``channels`` picks the ones shown (default: all);
+        ``transform`` maps the shown columns to ``units``; ``lane``: fixed height of each trace's lane in
+        ``units`` (default: follows the signal)."""
         super().__init__(parent)
         self.ring = ring
         self.rate_hz = rate_hz
         self.window_s = window_s
+        self.units = units
+        self.columns = list(channels) if channels is not None else list(range(len(channel_names)))
+        self.transform = transform
         self.frames = 0
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setLabel("bottom", "time", units="s")
+        self.plot.setLabel("left", f"one lane per muscle ({units})")
         self.plot.getPlotItem().getAxis("left").setStyle(showValues=False)
         palette = ["#1b6ca8", "#d1495b", "#66a182", "#2e4057", "#edae49", "#8d6a9f", "#00798c", "#6c757d"]
+        shown = [channel_names[c] for c in self.columns]
+        self.names = shown
         self.curves = [self.plot.plot(pen=pg.mkPen(palette[i % len(palette)], width=1), name=name)
-                       for i, name in enumerate(channel_names)]
+                       for i, name in enumerate(shown)]
         self._labels = []
-        for i, name in enumerate(channel_names):
+        for i, name in enumerate(shown):
             label = pg.TextItem(f"{name.replace('_', ' ')} ({units})", color=palette[i % len(palette)],
                                 anchor=(0, 0))
             self.plot.addItem(label)
             self._labels.append(label)
-        self._spacing = 1.0
+        self._fixed_lane = lane
+        self._spacing = lane or 1.0
+        self._markers: list[tuple[float, int]] = []  # (time s, lane) of onsets
+        self._marker_item = pg.ScatterPlotItem(symbol="t1", size=12, pen=None, brush=pg.mkBrush("#222222"))
+        self.plot.addItem(self._marker_item)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
         self.plot.viewport().installEventFilter(self)
+
+    def mark_onset(self, t_s: float, name: str) -> None:
+        """An onset marker at ``t_s`` (seconds on the ring's sample index) on the lane of ``name``."""
+        if name in self.names:
+            self._markers.append((t_s, self.names.index(name)))
 
     def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt API
         if event.type() == QtCore.QEvent.Type.Paint:
@@ -81,15 +104,28 @@ class LivePlot(QtWidgets.QWidget):
         data, first = self.ring.latest(n)
         if data.shape[0] < 2:
             return
+        if len(self.columns) != data.shape[1]:
+            data = data[:, self.columns]
+        if self.transform is not None:
+            data = self.transform(data)
         bins = max(50, self.plot.width())
         x, y = minmax_decimate(data, bins)
-        finite = y[np.isfinite(y)]
-        spread = float(np.percentile(np.abs(finite), 99.5)) if finite.size else 1.0
-        self._spacing = max(self._spacing * 0.98, 2.2 * spread, 1e-6)
+        if self._fixed_lane is None:
+            finite = y[np.isfinite(y)]
+            spread = float(np.percentile(np.abs(finite), 99.5)) if finite.size else 1.0
+            self._spacing = max(self._spacing * 0.98, 2.2 * spread, 1e-6)
         t = (first + x) / self.rate_hz
+        left = float(t[-1]) - self.window_s
         for c, curve in enumerate(self.curves):
             offset = -c * self._spacing
             curve.setData(t, y[:, c] + offset, connect="finite", skipFiniteCheck=False)
-            self._labels[c].setPos(float(t[-1]) - self.window_s, offset + 0.5 * self._spacing)
-        self.plot.setXRange(float(t[-1]) - self.window_s, float(t[-1]), padding=0)
+            self._labels[c].setPos(left, offset + 0.5 * self._spacing)
+        self._markers = [(tm, lane) for tm, lane in self._markers if tm >= left]
+        if self._markers:
+            mt = np.array([m[0] for m in self._markers])
+            my = np.array([-m[1] * self._spacing + 0.35 * self._spacing for m in self._markers])
+            self._marker_item.setData(mt, my)
+        else:
+            self._marker_item.clear()
+        self.plot.setXRange(left, float(t[-1]), padding=0)
         self.plot.setYRange(-(len(self.curves) - 0.5) * self._spacing, 0.5 * self._spacing, padding=0)

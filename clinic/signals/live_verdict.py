@@ -56,6 +56,7 @@ class Verdict:
     at_s: float  # signal time when the verdict was known
     source: str = "plate"  # plate | emg (no plate: after the rep)
     asymmetry: dict[str, float | None] = field(default_factory=dict)  # per muscle, % (positive: left larger)
+    channels: dict[str, str | None] = field(default_factory=dict)  # per muscle, the channel it was read on
 
     def line(self) -> str:
         lead = "" if self.glute_lead_ms is None else f", glute lead {self.glute_lead_ms:+.0f} ms"
@@ -72,7 +73,7 @@ def _verdict_from_metrics(m: Mapping[str, object], at_s: float, t0: float, sourc
     return Verdict(int(m["rep"]), verdict, cue_for(verdict, glute_fired=onsets.get("glute_max") is not None),  # type: ignore[call-overload]
                    min(known) if known else None, order, leads, onsets,  # type: ignore[arg-type]
                    round(float(m["movement_start_s"]) + t0, 4), round(float(m["hold_start_s"]) + t0, 4),  # type: ignore[arg-type]
-                   round(at_s, 4), source, asymmetry)
+                   round(at_s, 4), source, asymmetry, dict(m["channels"]))  # type: ignore[call-overload]
 
 
 class LiveVerdicts:
