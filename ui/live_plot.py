@@ -9,7 +9,6 @@ with onset markers (one scatter item for all of them).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -30,12 +29,12 @@ def minmax_decimate(y: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
     per = n // bins
     usable = per * bins
     start = n - usable
-    blocks = y[start:].reshape(bins, per, y.shape[1])
-    with warnings.catch_warnings():  # an all-NaN bin (lost packets) stays NaN and draws as a gap
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lo, hi = np.nanmin(blocks, axis=1), np.nanmax(blocks, axis=1)
+    # channel-major so each bin is a contiguous run (2-3x faster than reducing the strided middle axis);
+    # fmin/fmax skip NaN (lost packets) and give NaN only for an all-NaN bin, which draws as a gap
+    blocks = np.ascontiguousarray(y[start:].T).reshape(y.shape[1], bins, per)
+    lo, hi = np.fmin.reduce(blocks, axis=2), np.fmax.reduce(blocks, axis=2)
     out = np.empty((2 * bins, y.shape[1]), dtype=y.dtype)
-    out[0::2], out[1::2] = lo, hi
+    out[0::2], out[1::2] = lo.T, hi.T
     x = start + np.repeat(np.arange(bins) * per, 2) + np.tile([0, per - 1], bins)
     return x.astype(np.float64), out
 
@@ -64,7 +63,7 @@ class LivePlot(QtWidgets.QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
-        self.plot.setLabel("bottom", "time", units="s")
+        self.plot.setLabel("bottom", "time (now = 0)", units="s")
         self.plot.setLabel("left", f"one lane per muscle ({units})")
         self.plot.getPlotItem().getAxis("left").setStyle(showValues=False)
         palette = ["#1b6ca8", "#d1495b", "#66a182", "#2e4057", "#edae49", "#8d6a9f", "#00798c", "#6c757d"]
@@ -80,6 +79,7 @@ class LivePlot(QtWidgets.QWidget):
             self._labels.append(label)
         self._fixed_lane = lane
         self._spacing = lane or 1.0
+        self._ranges: tuple[float, float] | None = None
         self._markers: list[tuple[float, int]] = []  # (time s, lane) of onsets
         self._marker_item = pg.ScatterPlotItem(symbol="t1", size=12, pen=None, brush=pg.mkBrush("#222222"))
         self.plot.addItem(self._marker_item)
@@ -113,19 +113,39 @@ class LivePlot(QtWidgets.QWidget):
         if self._fixed_lane is None:
             finite = y[np.isfinite(y)]
             spread = float(np.percentile(np.abs(finite), 99.5)) if finite.size else 1.0
-            self._spacing = max(self._spacing * 0.98, 2.2 * spread, 1e-6)
-        t = (first + x) / self.rate_hz
-        left = float(t[-1]) - self.window_s
+            self._spacing = lane_height(self._spacing, 2.2 * spread)
+        # time runs from -window_s to 0 (now): the axes keep their range, so pyqtgraph does not lay out
+        # their ticks again every frame (that was a third of a frame's cost)
+        end = (first + data.shape[0]) / self.rate_hz
+        t = (first + x) / self.rate_hz - end
         for c, curve in enumerate(self.curves):
-            offset = -c * self._spacing
-            curve.setData(t, y[:, c] + offset, connect="finite", skipFiniteCheck=False)
-            self._labels[c].setPos(left, offset + 0.5 * self._spacing)
-        self._markers = [(tm, lane) for tm, lane in self._markers if tm >= left]
-        if self._markers:
-            mt = np.array([m[0] for m in self._markers])
-            my = np.array([-m[1] * self._spacing + 0.35 * self._spacing for m in self._markers])
+            curve.setData(t, y[:, c] - c * self._spacing, connect="finite", skipFiniteCheck=False)
+        kept = [(tm, lane) for tm, lane in self._markers if tm >= end - self.window_s]
+        if kept:
+            mt = np.array([m[0] for m in kept]) - end
+            my = np.array([-m[1] * self._spacing + 0.35 * self._spacing for m in kept])
             self._marker_item.setData(mt, my)
-        else:
-            self._marker_item.clear()
-        self.plot.setXRange(left, float(t[-1]), padding=0)
-        self.plot.setYRange(-(len(self.curves) - 0.5) * self._spacing, 0.5 * self._spacing, padding=0)
+        elif self._markers:
+            self._marker_item.clear()  # the last marker scrolled out (nothing to redo while there is none)
+        self._markers = kept
+        ranges = (self.window_s, self._spacing)
+        if ranges != self._ranges:  # only when the scale changes: unchanged items cost no repaint
+            self._ranges = ranges
+            for c, label in enumerate(self._labels):
+                label.setPos(-self.window_s, -c * self._spacing + 0.5 * self._spacing)
+            self.plot.setXRange(-self.window_s, 0.0, padding=0)
+            self.plot.setYRange(-(len(self.curves) - 0.5) * self._spacing, 0.5 * self._spacing, padding=0)
+
+
+def lane_height(current: float, needed: float) -> float:
+    """A lane height on a 1-2-5 scale: grows at once to fit ``needed``, shrinks only when the signal needs
+    under a third of it (so the scale, and the axes, stay put from frame to frame)."""
+    if needed <= 0 or not np.isfinite(needed):
+        return current
+    if needed <= current and needed > current / 3:
+        return current
+    exp = np.floor(np.log10(needed))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if step * 10 ** exp >= needed:
+            return float(step * 10 ** exp)
+    return float(needed)

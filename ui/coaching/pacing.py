@@ -27,7 +27,7 @@ class FramePacer(QtCore.QObject):
             self.timer.start()
 
     def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt API
-        if obj is self.widget:
+        if obj is getattr(self, "widget", None):  # not while Python tears the pacer down
             if event.type() == QtCore.QEvent.Type.Show:
                 self.timer.start()
             elif event.type() == QtCore.QEvent.Type.Hide:

@@ -9,7 +9,7 @@ from PySide6 import QtWidgets
 
 from devices.ring import SampleRing
 from ui.coaching.readout import Readout
-from ui.live_plot import minmax_decimate
+from ui.live_plot import lane_height, minmax_decimate
 
 
 class PlatePanel(QtWidgets.QWidget):
@@ -22,8 +22,11 @@ class PlatePanel(QtWidgets.QWidget):
         self.total.setMouseEnabled(x=False, y=False)
         self.total.hideButtons()
         self.total.setLabel("left", "total load", units="N")
-        self.total.setLabel("bottom", "time", units="s")
+        self.total.setLabel("bottom", "time (now = 0)", units="s")
+        self.total.setXRange(-window_s, 0.0, padding=0)
         self.total_curve = self.total.plot(pen=pg.mkPen("#2e4057", width=1))
+        self._top = 0.0
+        self._trail = np.zeros((0, 2))
         self.cop = pg.PlotWidget(background="w")
         self.cop.setMenuEnabled(False)
         self.cop.setMouseEnabled(x=False, y=False)
@@ -50,14 +53,19 @@ class PlatePanel(QtWidgets.QWidget):
         data, first = self.ring.latest(int(self.window_s * self.rate_hz))
         if data.shape[0] >= 2:
             x, y = minmax_decimate(data.sum(axis=1, keepdims=True), max(50, self.total.width()))
-            t = (first + x) / self.rate_hz
+            t = (first + x - data.shape[0]) / self.rate_hz  # now = 0: the axes keep their range
             self.total_curve.setData(t, y[:, 0], connect="finite")
-            self.total.setXRange(float(t[-1]) - self.window_s, float(t[-1]), padding=0)
+            top = lane_height(self._top, float(np.nanmax(y)) * 1.1 if np.isfinite(y).any() else 0.0)
+            if top != self._top:
+                self._top = top
+                self.total.setYRange(0.0, top, padding=0)
         trail = readout.cop_trail_mm
-        if len(trail):
-            self.cop_curve.setData(trail[:, 0], trail[:, 1])
-        else:
-            self.cop_curve.setData(np.zeros(0), np.zeros(0))
+        if not np.array_equal(trail, self._trail):  # a still trail costs no repaint
+            self._trail = trail
+            if len(trail):
+                self.cop_curve.setData(trail[:, 0], trail[:, 1])
+            else:
+                self.cop_curve.setData([], [])
         if readout.left_share is None:
             self.split.setText("load split: no load")
         else:
