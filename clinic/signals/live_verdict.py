@@ -13,11 +13,15 @@ the level is frozen at the trailing value before it (the detector cannot see the
 Without a plate there is no hold start to wait for: every ``no_plate_every_s`` the whole offline analysis
 (``analyze_trial``, reps segmented from the envelopes) runs over the buffer and each new complete rep gets
 its verdict, i.e. after the rep rather than at its hold start (docs/live.md).
+
+With ``background=True`` (the session runner) the detector runs in one worker thread on a copy of the buffer,
+so the caller's thread (the GUI's) never waits for it; the verdict is handed over at the next feed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,12 +82,13 @@ def _verdict_from_metrics(m: Mapping[str, object], at_s: float, t0: float, sourc
 
 class LiveVerdicts:
     """Feed it raw EMG rows (microvolts) and plate rows (newtons per cell) on their devices' sample indices;
-    ``verdicts`` and ``events`` grow as reps happen. Plain numpy, no threads: the caller's poll drives it."""
+    ``verdicts`` grows as reps happen, in rep order. The caller's poll drives it; ``background`` moves the
+    detector to a worker thread (call ``close`` at the end)."""
 
     def __init__(self, emg_rate_hz: float, channel_names: Sequence[str], side: str, *,
                  conditioning: ConditioningSettings, hold_target_s: float, plate_rate_hz: float | None = None,
                  rise_n: float = 60.0, settings: OnsetSettings = OnsetSettings(), window_s: float = 25.0,
-                 no_plate_every_s: float = 1.0) -> None:
+                 no_plate_every_s: float = 1.0, background: bool = False) -> None:
         self.emg_rate_hz = emg_rate_hz
         self.names = [str(n) for n in channel_names]
         self.side = side
@@ -97,7 +102,16 @@ class LiveVerdicts:
         self._pending: list[PhaseEvent] = []
         self._no_plate_every = int(no_plate_every_s * emg_rate_hz)
         self._next_no_plate = self._no_plate_every
-        self._emitted_until_s = -np.inf
+        self._emitted_until_s = -np.inf  # no plate: reps up to this hold start have their verdict
+        self._no_plate_reps = 0
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="live-verdict") if background else None
+        self._running: list[Future[list[Verdict]]] = []
+
+    def close(self) -> None:
+        """Stop the worker thread (a verdict still being computed is dropped)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     @property
     def emg_end_s(self) -> float:
@@ -120,16 +134,31 @@ class LiveVerdicts:
 
     def _resolve(self) -> list[Verdict]:
         """Verdicts for holds whose onset window is in the EMG buffer (the EMG may lag the plate a little)."""
-        new: list[Verdict] = []
         if self.tracker is None:
             if self.ring.total >= self._next_no_plate:
                 self._next_no_plate = self.ring.total + self._no_plate_every
-                new = self._from_envelopes()
+                self._run(self._from_envelopes, *self._buffer(), self.emg_end_s)
         else:
             while self._pending and self._pending[0].at_s <= self.emg_end_s:
-                new.append(self._at_hold_start(self._pending.pop(0)))
+                event = self._pending.pop(0)
+                self._run(lambda data, t0, end, event=event: [self._at_hold_start(event, data, t0, end)],
+                          *self._buffer(), self.emg_end_s)
+        new: list[Verdict] = []
+        while self._running and self._running[0].done():
+            new.extend(self._running.pop(0).result())
         self.verdicts.extend(new)
         return new
+
+    def _run(self, job: Callable[[np.ndarray, float, float], list[Verdict]], data: np.ndarray, t0: float,
+             end_s: float) -> None:
+        """``job`` on a copy of the buffer: in the worker thread, or here and now."""
+        future: Future[list[Verdict]]
+        if self._pool is not None:
+            future = self._pool.submit(job, data, t0, end_s)
+        else:
+            future = Future()
+            future.set_result(job(data, t0, end_s))
+        self._running.append(future)
 
     def _buffer(self) -> tuple[np.ndarray, float]:
         data, first = self.ring.latest(self.ring.capacity)
@@ -162,8 +191,7 @@ class LiveVerdicts:
         level[:, k:] = np.maximum(trailing, np.finfo(np.float32).tiny)[:, None]
         return DetectionBaseline(det, level, cv, b)
 
-    def _at_hold_start(self, event: PhaseEvent) -> Verdict:
-        data, t0 = self._buffer()
+    def _at_hold_start(self, event: PhaseEvent, data: np.ndarray, t0: float, end_s: float) -> Verdict:
         assert event.hold_start_s is not None
         filtered = condition_cm(data.T, self.emg_rate_hz, self.conditioning)
         window_start = event.movement_start_s - ONSET_WINDOW_S[0] - t0
@@ -173,11 +201,10 @@ class LiveVerdicts:
         rep = Rep(event.rep, event.movement_start_s - t0, event.hold_start_s - t0, event.hold_start_s - t0,
                   event.hold_start_s - t0)
         m = rep_metrics(rep, onsets, self.side, names=self.names, hold_target_s=self.hold_target_s)
-        return _verdict_from_metrics(m, max(event.at_s, self.emg_end_s), t0, "plate",
+        return _verdict_from_metrics(m, max(event.at_s, end_s), t0, "plate",
                                      self._asymmetry(filtered, t0, event.hold_start_s))
 
-    def _from_envelopes(self) -> list[Verdict]:
-        data, t0 = self._buffer()
+    def _from_envelopes(self, data: np.ndarray, t0: float, end_s: float) -> list[Verdict]:
         result = analyze_trial(data, self.emg_rate_hz, self.names, side=self.side, settings=self.settings,
                                conditioning=self.conditioning, hold_target_s=self.hold_target_s)
         out = []
@@ -186,7 +213,8 @@ class LiveVerdicts:
             if hold_start <= self._emitted_until_s + 0.5:
                 continue
             self._emitted_until_s = hold_start
-            m = {**m, "rep": len(self.verdicts) + len(out) + 1}
+            self._no_plate_reps += 1
+            m = {**m, "rep": self._no_plate_reps}
             filtered = condition_cm(data.T, self.emg_rate_hz, self.conditioning)
-            out.append(_verdict_from_metrics(m, self.emg_end_s, t0, "emg", self._asymmetry(filtered, t0, hold_start)))
+            out.append(_verdict_from_metrics(m, end_s, t0, "emg", self._asymmetry(filtered, t0, hold_start)))
         return out

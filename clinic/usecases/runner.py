@@ -475,6 +475,8 @@ class SessionRunner:
         if plate is not None and plate.info is not None and plate.ring is not None:
             self._plate_next = plate.ring.total
             self._reps = LiveRepCounter(plate.info.sample_rate_hz, rise=60.0)
+        if self.coach is not None:
+            self.coach.close()
         self.coach = None
         emg = self.devices.get("emg")
         if emg is not None and emg.info is not None and emg.ring is not None:
@@ -484,7 +486,7 @@ class SessionRunner:
             self.coach = LiveVerdicts(emg.info.sample_rate_hz, self.labels(),
                                       plan.side if plan.side in ("left", "right") else "left",
                                       conditioning=self.conditioning, hold_target_s=plan.hold_target_s,
-                                      plate_rate_hz=plate_rate)
+                                      plate_rate_hz=plate_rate, background=True)
         self._links, self._pulled = [], {}
         self._recorder = Recorder(self.factory, self._trial_id, streams, spool_dir=self.spool_dir,
                                   workstation=self.workstation)
@@ -646,6 +648,8 @@ class SessionRunner:
                 log.exception("closing a device failed")
         self.devices.clear()
         self.envelopes.clear()
+        if self.coach is not None:
+            self.coach.close()  # its verdicts stay readable
         self._streaming = False
         if self.state != State.IDLE:
             self._enter(State.IDLE, "session closed")

@@ -81,6 +81,24 @@ def test_amnesic_reps_get_hamstrings_first_with_the_cue_and_healthy_glute_first(
         assert all(v.asymmetry["glute_max"] > 0 for v in live.verdicts)
 
 
+def test_in_the_background_the_verdicts_are_the_same_and_come_in_rep_order() -> None:
+    import time
+
+    scenario = build_scenario("typical", reps=3, seed=3)
+    inline = LiveVerdicts(scenario.emg_rate_hz, scenario.emg_channels, "left", conditioning=MAINS_50,
+                          hold_target_s=6.0, plate_rate_hz=scenario.plate_rate_hz)
+    worker = LiveVerdicts(scenario.emg_rate_hz, scenario.emg_channels, "left", conditioning=MAINS_50,
+                          hold_target_s=6.0, plate_rate_hz=scenario.plate_rate_hz, background=True)
+    _stream(scenario, inline)
+    _stream(scenario, worker)
+    deadline = time.monotonic() + 30
+    while len(worker.verdicts) < 3 and time.monotonic() < deadline:
+        worker.feed_emg(np.zeros((0, 6)), worker.ring.total)
+        time.sleep(0.01)
+    worker.close()
+    assert worker.verdicts == inline.verdicts and [v.rep for v in worker.verdicts] == [1, 2, 3]
+
+
 def test_without_a_plate_verdicts_come_after_each_rep_from_the_envelopes() -> None:
     scenario = build_scenario("amnesic", reps=3, seed=2)
     live = LiveVerdicts(scenario.emg_rate_hz, scenario.emg_channels, "left", conditioning=MAINS_50,
