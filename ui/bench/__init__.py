@@ -10,7 +10,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-SUITES = ("decode", "dsp", "db", "plot", "bundle")
+SUITES = ("decode", "dsp", "db", "plot", "latency", "verdict", "bundle")
 
 
 def median_time(fn: Callable[[], object], repeats: int) -> float:

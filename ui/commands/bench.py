@@ -41,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
             result.update(importlib.import_module(f"ui.bench.{name}").run(args.quick))
         except ImportError as exc:
             result[f"{name}_error"] = f"missing dependency: {exc}"
+        except Exception as exc:  # noqa: BLE001 - one failing suite must not hide the others' figures
+            result[f"{name}_error"] = f"{type(exc).__name__}: {exc}"
     result["machine"] = _machine()
     if args.json:
         print(json.dumps(result))
