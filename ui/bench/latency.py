@@ -17,11 +17,10 @@ import numpy as np
 
 
 class _StampedFirmware:
-    """The firmware, with (samples sent so far, perf_counter) noted for each burst of stream frames."""
+    """The firmware, with (samples in frames so far, perf_counter) noted for each burst of stream frames."""
 
     def __init__(self, firmware: Any) -> None:
         self._firmware = firmware
-        self.sent = 0
         self.stamps: list[tuple[int, float]] = []
 
     def __getattr__(self, name: str) -> Any:
@@ -29,8 +28,8 @@ class _StampedFirmware:
 
     def stream_frames(self, n_samples: int) -> list[bytes]:
         frames = self._firmware.stream_frames(n_samples)
-        self.sent += n_samples
-        self.stamps.append((self.sent, time.perf_counter()))
+        if frames:  # samples short of a whole frame wait in the firmware: stamp what is written now
+            self.stamps.append((self._firmware.sample_index, time.perf_counter()))
         return frames
 
 
