@@ -43,6 +43,7 @@ class LiveCoachingView(QtWidgets.QWidget):
         self.traces_layout = QtWidgets.QHBoxLayout(self.traces)
         self.traces_layout.setContentsMargins(0, 0, 0, 0)
         self.plots: list[LivePlot] = []
+        self.raw = False
         self._units: dict[str, str] = {}
         self.plate_panel: PlatePanel | None = None
         layout = QtWidgets.QVBoxLayout(self)
@@ -65,14 +66,20 @@ class LiveCoachingView(QtWidgets.QWidget):
             plot.deleteLater()
         self.plots = []
         env = self.runner.envelopes.get("emg")
+        device = self.runner.devices.get("emg")
         names = self.runner.labels()
         self._units = self.readout.units()
-        if env is None or not names:
+        if env is None or not names or device is None or device.ring is None:
             return
         sides = [[i for i, n in enumerate(names) if n.endswith(f"_{s}")] for s in ("left", "right")]
         columns = [c for c in sides if c] if all(sides) else [list(range(len(names)))]
         ok, base, mvc = self.readout.calibration()
         for cols in columns:
+            if self.raw:  # on demand: the amplifier's signal as received, in microvolts
+                plot = LivePlot(device.ring, env.rate_hz, names, "uV raw", window_s=self.window_s, channels=cols)
+                self.traces_layout.addWidget(plot)
+                self.plots.append(plot)
+                continue
             calibrated = bool(ok[cols].all())
             transform = None
             if calibrated:
@@ -86,6 +93,12 @@ class LiveCoachingView(QtWidgets.QWidget):
                             lane=PCT_LANE if calibrated else None)
             self.traces_layout.addWidget(plot)
             self.plots.append(plot)
+
+    def set_raw(self, raw: bool) -> None:
+        """Show the raw EMG instead of the envelopes (the clinician's "raw" switch)."""
+        if raw != self.raw:
+            self.raw = raw
+            self._build_traces()
 
     # -- runner news ----------------------------------------------------------------------------------
     def _on_coaching(self, kind: str, event: Verdict | PhaseEvent) -> None:
