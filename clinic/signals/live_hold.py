@@ -76,6 +76,9 @@ class PlateHoldTracker:
         x = np.asarray(total_n, dtype=np.float64).ravel()
         if not len(x):
             return []
+        chunk = self._keep // 2
+        if len(x) > chunk:  # a late poll brings seconds at once: step through them within the kept history
+            return [e for i in range(0, len(x), chunk) for e in self.feed(x[i:i + chunk], first_index + i)]
         if np.isnan(x).any():
             last = self._tail[-1] if len(self._tail) else (float(np.nanmedian(x)) if np.isfinite(x).any() else 0.0)
             x = x.copy()

@@ -126,6 +126,16 @@ def test_the_hold_timer_reaches_its_target_and_ends() -> None:
     assert tracker.hold_progress() == pytest.approx(scenario.truth[-1].hold_s, abs=0.1)
 
 
+def test_a_late_poll_bringing_many_seconds_at_once_gives_the_same_phases() -> None:
+    scenario = build_scenario("healthy", reps=2, seed=0)
+    total = scenario.force_n.sum(axis=1)
+    small, large = (PlateHoldTracker(scenario.plate_rate_hz, 60.0, hold_target_s=5.0) for _ in range(2))
+    by_frame = [e for i in range(0, len(total), 17) for e in small.feed(total[i:i + 17], i)]
+    at_once = large.feed(total[:2000], 0) + large.feed(total[2000:], 2000)  # then ~20 s in one call
+    assert [(e.kind, e.hold_start_s, e.hold_end_s) for e in at_once] == \
+        [(e.kind, e.hold_start_s, e.hold_end_s) for e in by_frame]
+
+
 def test_a_plate_with_lost_samples_neither_crashes_nor_counts_a_rep() -> None:
     tracker = PlateHoldTracker(1000.0, 60.0, hold_target_s=5.0)
     quiet = np.full(3000, 100.0)
