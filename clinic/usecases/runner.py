@@ -231,6 +231,7 @@ class SessionRunner:
         self._listeners: list[Callable[[State, str], None]] = []
         self._coach_listeners: list[Callable[[str, Verdict | PhaseEvent], None]] = []
         self.coach: LiveVerdicts | None = None
+        self.coaching_stopped = ""  # why live coaching was switched off in this trial ("" while it runs)
         self._emg_next = 0
         self._device_news: queue.SimpleQueue[tuple[str, str, str]] = queue.SimpleQueue()
         self._recorder: Recorder | None = None
@@ -477,7 +478,7 @@ class SessionRunner:
             self._reps = LiveRepCounter(plate.info.sample_rate_hz, rise=60.0)
         if self.coach is not None:
             self.coach.close()
-        self.coach = None
+        self.coach, self.coaching_stopped = None, ""
         emg = self.devices.get("emg")
         if emg is not None and emg.info is not None and emg.ring is not None:
             self._emg_next = emg.ring.total
@@ -530,15 +531,33 @@ class SessionRunner:
                 if self._reps.current != before and self.state == State.RECORDING:
                     self.rep = self._reps.current
                     self._enter(State.RECORDING, f"rep {self.rep}")
-                if self.coach is not None:
-                    for phase in self.coach.feed_plate(rows, first):
-                        self._coach_event(phase.kind, phase)
+                if self.coach is not None and not self.coaching_stopped:
+                    self._coach_safely(self._coach_plate, rows, first)
         emg = self.devices.get("emg")
-        if self.coach is not None and emg is not None and emg.ring is not None:
+        if self.coach is not None and not self.coaching_stopped and emg is not None and emg.ring is not None:
             rows, first = emg.ring.since(self._emg_next)
             self._emg_next = first + rows.shape[0]
-            for verdict in self.coach.feed_emg(rows, first):
-                self._coach_event("verdict", verdict)
+            self._coach_safely(self._coach_emg, rows, first)
+
+    def _coach_plate(self, rows: np.ndarray, first: int) -> None:
+        assert self.coach is not None
+        for phase in self.coach.feed_plate(rows, first):
+            self._coach_event(phase.kind, phase)
+
+    def _coach_emg(self, rows: np.ndarray, first: int) -> None:
+        assert self.coach is not None
+        for verdict in self.coach.feed_emg(rows, first):
+            self._coach_event("verdict", verdict)
+
+    def _coach_safely(self, step: Callable[[np.ndarray, int], None], rows: np.ndarray, first: int) -> None:
+        """Live coaching must never stop the recording or the rep count: a failure switches it off for this
+        trial, says why in ``notes`` and the log, and the stored analysis still comes after the trial."""
+        try:
+            step(rows, first)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("live coaching failed")
+            self.coaching_stopped = f"live coaching stopped for this trial: {type(exc).__name__}: {exc}"
+            self.notes.append(self.coaching_stopped)
 
     def _on_device_state(self, kind: str, state: str, message: str) -> None:
         if self.state not in (State.RECORDING, State.PAUSED):

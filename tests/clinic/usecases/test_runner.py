@@ -131,3 +131,31 @@ def test_calibration_below_rest_is_refused_by_the_records_too(db) -> None:  # no
         visit = start_trial(s, SYSTEM, patient, "cook_hip_lift", "left", when=NOW).session
         with pytest.raises(ValidationError, match="above the resting baseline"):
             add_calibration(s, SYSTEM, visit, "glute_max_left", 5.0, 4.0)
+
+
+def test_a_failing_live_coaching_is_switched_off_and_the_poll_goes_on(tmp_path) -> None:  # noqa: ANN001
+    import numpy as np
+
+    from devices.ring import SampleRing
+
+    class Broken:
+        tracker = None
+        verdicts: list = []
+
+        def feed_emg(self, rows, first):  # noqa: ANN001, ANN201
+            raise FloatingPointError("a bad buffer")
+
+        def close(self) -> None:
+            pass
+
+    class Emg:
+        ring = SampleRing(100, 2)
+
+    runner = _runner(None, tmp_path)
+    runner.devices = {"emg": Emg()}  # type: ignore[dict-item]
+    runner.coach = Broken()  # type: ignore[assignment]
+    Emg.ring.write(np.zeros((10, 2)))
+    runner.poll()  # does not raise
+    runner.poll()
+    assert runner.coaching_stopped.startswith("live coaching stopped for this trial: FloatingPointError")
+    assert runner.notes == [runner.coaching_stopped]  # said once
