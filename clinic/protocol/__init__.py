@@ -1,1 +1,2 @@
-"""The rehab protocol: the exercises in their progression order and the rules for moving on (no Qt, no DB)."""
+"""The rehab protocol: the exercises in their progression order, the rules for moving on, and the cues the
+clinic gives the patient, kept out of the widgets (no Qt, no database)."""

@@ -14,9 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
-
-from clinic.signals.onsets import runs
 
 #: the hold is where the load is within this share of the lift of its hold level (simulator: the same)
 HOLD_BAND = 0.02
@@ -41,6 +38,8 @@ def smooth_force(force_n: np.ndarray, rate_hz: float, cutoff_hz: float = 10.0) -
     f = np.asarray(force_n, dtype=np.float64)
     if rate_hz <= 2.5 * cutoff_hz or f.shape[0] < 16:
         return f
+    from scipy import signal  # loaded with the first filter, not with the live hold tracker (start-up)
+
     sos = signal.butter(2, cutoff_hz, fs=rate_hz, output="sos")
     return signal.sosfiltfilt(sos, f, axis=0)
 
@@ -56,6 +55,8 @@ def quiet_sd(f: np.ndarray, rate_hz: float, window_s: float = 0.5) -> float:
 
 def sustained_runs(mask: np.ndarray, min_len: int) -> tuple[np.ndarray, np.ndarray]:
     """True runs of at least ``min_len`` samples."""
+    from clinic.signals.onsets import runs  # with scipy, on first use (not with the live hold tracker)
+
     s, e = runs(np.asarray(mask, dtype=bool))
     keep = (e - s) >= min_len
     return s[keep], e[keep]
@@ -133,6 +134,8 @@ def segment_reps_from_envelopes(envelopes: np.ndarray, rate_hz: float, min_rep_s
     scale = np.percentile(env, 95, axis=1, keepdims=True)
     scale[scale <= 0] = 1.0
     act = (env / scale).mean(axis=0)
+    from clinic.signals.onsets import runs
+
     s, e = runs(act > 0.3)
     if len(s):
         gap_ok = (s[1:] - e[:-1]) >= merge_gap_s * rate_hz

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,9 +38,13 @@ from clinic.records.security import Actor
 from clinic.records.store import RecordingWriter
 from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.live import LiveEnvelope
+from clinic.signals.live_hold import PhaseEvent
 from clinic.signals.live_reps import LiveRepCounter
 from clinic.usecases import calibration as cal
 from devices.types import DeviceInfo, SampleBlock
+
+if TYPE_CHECKING:  # the verdict engine (scipy, the analysis) loads when a trial starts, not with the window
+    from clinic.signals.live_verdict import LiveVerdicts, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +242,10 @@ class SessionRunner:
         self.calibration_results: dict[str, cal.StepResult] = {}
         self.calibrated_muscles: dict[str, tuple[float, float]] = {}
         self._listeners: list[Callable[[State, str], None]] = []
+        self._coach_listeners: list[Callable[[str, Verdict | PhaseEvent], None]] = []
+        self.coach: LiveVerdicts | None = None
+        self.coaching_stopped = ""  # why live coaching was switched off in this trial ("" while it runs)
+        self._emg_next = 0
         self._device_news: queue.SimpleQueue[tuple[str, str, str]] = queue.SimpleQueue()
         self._recorder: Recorder | None = None
         self._trial_id: int | None = None
@@ -257,6 +265,28 @@ class SessionRunner:
     def add_listener(self, listener: Callable[[State, str], None]) -> None:
         """``listener(state, message)`` on every change, on the thread that called the runner."""
         self._listeners.append(listener)
+
+    def add_coaching_listener(self, listener: Callable[[str, Verdict | PhaseEvent], None]) -> None:
+        """``listener(kind, event)`` for the live coaching: ``verdict`` (a ``Verdict``, once per rep) and the
+        plate's phase events ``lift``, ``hold_start``, ``hold_reached``, ``hold_end`` (``PhaseEvent``)."""
+        self._coach_listeners.append(listener)
+
+    def _coach_event(self, kind: str, event: Verdict | PhaseEvent) -> None:
+        for listener in list(self._coach_listeners):
+            listener(kind, event)
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        """This trial's per-rep verdicts so far (live; the stored analysis is ``analyse``'s)."""
+        return list(self.coach.verdicts) if self.coach is not None else []
+
+    def hold_progress(self) -> tuple[float, float]:
+        """(seconds held in the current or last rep, the target hold) for the hold ring; (0, target)
+        without a plate."""
+        target = self.plan.hold_target_s if self.plan is not None else 0.0
+        if self.coach is None or self.coach.tracker is None:
+            return 0.0, target
+        return self.coach.tracker.hold_progress(), target
 
     def _enter(self, state: State, message: str = "") -> None:
         self.state = state
@@ -460,6 +490,20 @@ class SessionRunner:
         if plate is not None and plate.info is not None and plate.ring is not None:
             self._plate_next = plate.ring.total
             self._reps = LiveRepCounter(plate.info.sample_rate_hz, rise=60.0)
+        if self.coach is not None:
+            self.coach.close()
+        self.coach, self.coaching_stopped = None, ""
+        emg = self.devices.get("emg")
+        if emg is not None and emg.info is not None and emg.ring is not None:
+            self._emg_next = emg.ring.total
+            plate_rate = plate.info.sample_rate_hz if self._reps is not None and plate is not None and \
+                plate.info is not None else None
+            from clinic.signals.live_verdict import LiveVerdicts
+
+            self.coach = LiveVerdicts(emg.info.sample_rate_hz, self.labels(),
+                                      plan.side if plan.side in ("left", "right") else "left",
+                                      conditioning=self.conditioning, hold_target_s=plan.hold_target_s,
+                                      plate_rate_hz=plate_rate, background=True)
         self._links, self._pulled = [], {}
         self._held = False
         self._recorder = Recorder(self.factory, self._trial_id, streams, spool_dir=self.spool_dir,
@@ -506,6 +550,33 @@ class SessionRunner:
                 if self._reps.current != before and self.state == State.RECORDING:
                     self.rep = self._reps.current
                     self._enter(State.RECORDING, f"rep {self.rep}")
+                if self.coach is not None and not self.coaching_stopped:
+                    self._coach_safely(self._coach_plate, rows, first)
+        emg = self.devices.get("emg")
+        if self.coach is not None and not self.coaching_stopped and emg is not None and emg.ring is not None:
+            rows, first = emg.ring.since(self._emg_next)
+            self._emg_next = first + rows.shape[0]
+            self._coach_safely(self._coach_emg, rows, first)
+
+    def _coach_plate(self, rows: np.ndarray, first: int) -> None:
+        assert self.coach is not None
+        for phase in self.coach.feed_plate(rows, first):
+            self._coach_event(phase.kind, phase)
+
+    def _coach_emg(self, rows: np.ndarray, first: int) -> None:
+        assert self.coach is not None
+        for verdict in self.coach.feed_emg(rows, first):
+            self._coach_event("verdict", verdict)
+
+    def _coach_safely(self, step: Callable[[np.ndarray, int], None], rows: np.ndarray, first: int) -> None:
+        """Live coaching must never stop the recording or the rep count: a failure switches it off for this
+        trial, says why in ``notes`` and the log, and the stored analysis still comes after the trial."""
+        try:
+            step(rows, first)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("live coaching failed")
+            self.coaching_stopped = f"live coaching stopped for this trial: {type(exc).__name__}: {exc}"
+            self.notes.append(self.coaching_stopped)
 
     def _on_device_state(self, kind: str, state: str, message: str) -> None:
         if self.state not in (State.RECORDING, State.PAUSED):
@@ -632,6 +703,8 @@ class SessionRunner:
                 log.exception("closing a device failed")
         self.devices.clear()
         self.envelopes.clear()
+        if self.coach is not None:
+            self.coach.close()  # its verdicts stay readable
         self._streaming = False
         if self.state != State.IDLE:
             self._enter(State.IDLE, "session closed")

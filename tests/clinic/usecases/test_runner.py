@@ -46,6 +46,8 @@ def test_a_trial_goes_through_every_state_and_counts_reps(db, tmp_path, sim_rig)
     runner = _runner(factory, tmp_path)
     seen: list[tuple[State, str]] = []
     runner.add_listener(lambda state, message: seen.append((state, message)))
+    coaching: list[tuple[str, object]] = []
+    runner.add_coaching_listener(lambda kind, event: coaching.append((kind, event)))
     try:
         runner.set_up(patient_id, DeviceSpec(sim_rig.emg_path, "glutelab", "emg"),
                       DeviceSpec(sim_rig.plate_path, "glutelab", "plate"))
@@ -63,6 +65,14 @@ def test_a_trial_goes_through_every_state_and_counts_reps(db, tmp_path, sim_rig)
     assert states[-3:] == [State.ANALYSING, State.SAVED, State.IDLE]
     assert outcome.errors == [] and {r["status"] for r in outcome.recordings} == {"complete"}
     assert outcome.analysis is not None and outcome.analysis["summary"]["reps"] == 3
+    # live coaching: one verdict per rep, at its hold start, agreeing with the stored analysis
+    verdicts = [event for kind, event in coaching if kind == "verdict"]
+    assert [v.rep for v in verdicts] == [1, 2, 3] and runner.verdicts == verdicts
+    assert [v.glute_lead_ms is not None for v in verdicts] == [True] * 3
+    stored = [r["firing_order"][0] for r in outcome.analysis["reps"]]
+    assert [v.firing_order[0] for v in verdicts] == stored
+    kinds = [kind for kind, _ in coaching if kind in ("hold_start", "hold_end")]
+    assert kinds == ["hold_start", "hold_end"] * 3
 
 
 def test_a_later_day_never_reuses_an_earlier_calibration(db, tmp_path) -> None:  # noqa: ANN001
@@ -165,3 +175,31 @@ def test_the_live_rep_count_finds_the_lying_load_when_started_mid_rep() -> None:
     for block in np.array_split(np.concatenate(parts), 37):
         counter.feed(block)
     assert counter.baseline == pytest.approx(lying) and counter.reps == 3
+
+
+def test_a_failing_live_coaching_is_switched_off_and_the_poll_goes_on(tmp_path) -> None:  # noqa: ANN001
+    import numpy as np
+
+    from devices.ring import SampleRing
+
+    class Broken:
+        tracker = None
+        verdicts: list = []
+
+        def feed_emg(self, rows, first):  # noqa: ANN001, ANN201
+            raise FloatingPointError("a bad buffer")
+
+        def close(self) -> None:
+            pass
+
+    class Emg:
+        ring = SampleRing(100, 2)
+
+    runner = _runner(None, tmp_path)
+    runner.devices = {"emg": Emg()}  # type: ignore[dict-item]
+    runner.coach = Broken()  # type: ignore[assignment]
+    Emg.ring.write(np.zeros((10, 2)))
+    runner.poll()  # does not raise
+    runner.poll()
+    assert runner.coaching_stopped.startswith("live coaching stopped for this trial: FloatingPointError")
+    assert runner.notes == [runner.coaching_stopped]  # said once
