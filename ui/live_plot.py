@@ -47,10 +47,13 @@ class LivePlot(QtWidgets.QWidget):
     def __init__(self, ring: SampleRing, rate_hz: float, channel_names: list[str] | tuple[str, ...],
                  units: str, window_s: float = 10.0, parent: QtWidgets.QWidget | None = None, *,
                  channels: Sequence[int] | None = None,
-                 transform: Callable[[np.ndarray], np.ndarray] | None = None, lane: float | None = None) -> None:
+                 transform: Callable[[np.ndarray], np.ndarray] | None = None, lane: float | None = None,
+                 absolute_time: bool = False) -> None:
         """``channel_names`` name the ring's columns; ``channels`` picks the ones shown (default: all);
         ``transform`` maps the shown columns to ``units``; ``lane``: fixed height of each trace's lane in
-        ``units`` (default: follows the signal)."""
+        ``units`` (default: follows the signal); ``absolute_time``: the time axis in seconds of the recording
+        (a replay, whose marks sit at stored times) instead of "now = 0"."""
+        self.absolute_time = absolute_time
         super().__init__(parent)
         self.ring = ring
         self.rate_hz = rate_hz
@@ -63,7 +66,7 @@ class LivePlot(QtWidgets.QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
-        self.plot.setLabel("bottom", "time (now = 0)", units="s")
+        self.plot.setLabel("bottom", "time" if absolute_time else "time (now = 0)", units="s")
         self.plot.setLabel("left", f"one lane per muscle ({units})")
         self.plot.getPlotItem().getAxis("left").setStyle(showValues=False)
         palette = ["#1b6ca8", "#d1495b", "#66a182", "#2e4057", "#edae49", "#8d6a9f", "#00798c", "#6c757d"]
@@ -117,23 +120,29 @@ class LivePlot(QtWidgets.QWidget):
         # time runs from -window_s to 0 (now): the axes keep their range, so pyqtgraph does not lay out
         # their ticks again every frame (that was a third of a frame's cost)
         end = (first + data.shape[0]) / self.rate_hz
-        t = (first + x) / self.rate_hz - end
+        origin = 0.0 if self.absolute_time else end
+        t = (first + x) / self.rate_hz - origin
         for c, curve in enumerate(self.curves):
             curve.setData(t, y[:, c] - c * self._spacing, connect="finite", skipFiniteCheck=False)
         kept = [(tm, lane) for tm, lane in self._markers if tm >= end - self.window_s]
         if kept:
-            mt = np.array([m[0] for m in kept]) - end
+            mt = np.array([m[0] for m in kept]) - origin
             my = np.array([-m[1] * self._spacing + 0.35 * self._spacing for m in kept])
             self._marker_item.setData(mt, my)
         elif self._markers:
             self._marker_item.clear()  # the last marker scrolled out (nothing to redo while there is none)
         self._markers = kept
         ranges = (self.window_s, self._spacing)
+        if self.absolute_time:  # the window moves along the recording: its range follows every frame
+            self.plot.setXRange(end - self.window_s, end, padding=0)
+            for c, label in enumerate(self._labels):
+                label.setPos(end - self.window_s, -c * self._spacing + 0.5 * self._spacing)
         if ranges != self._ranges:  # only when the scale changes: unchanged items cost no repaint
             self._ranges = ranges
-            for c, label in enumerate(self._labels):
-                label.setPos(-self.window_s, -c * self._spacing + 0.5 * self._spacing)
-            self.plot.setXRange(-self.window_s, 0.0, padding=0)
+            if not self.absolute_time:
+                for c, label in enumerate(self._labels):
+                    label.setPos(-self.window_s, -c * self._spacing + 0.5 * self._spacing)
+                self.plot.setXRange(-self.window_s, 0.0, padding=0)
             self.plot.setYRange(-(len(self.curves) - 0.5) * self._spacing, 0.5 * self._spacing, padding=0)
 
 

@@ -75,7 +75,7 @@ class ReplayView(QtWidgets.QWidget):
         assert emg.info is not None and emg.ring is not None
         self.emg = emg
         self.plot = LivePlot(emg.ring, emg.info.sample_rate_hz, emg.info.channel_names, emg.info.units,
-                             window_s=window_s)
+                             window_s=window_s, absolute_time=True)  # the marks sit at stored times
         self._draw_analysis()
 
         a = data.analysis

@@ -204,3 +204,18 @@ def test_lock_then_unlock_as_another_user_and_sign_out(qtbot, clinic_window) -> 
     qtbot.waitUntil(lambda: w.patients.model.rowCount() == 1, timeout=T)
     w.act_sign_out.trigger()
     assert w.actor is None and w.stack.currentWidget() is w.sign_in and w.patients.model.rowCount() == 0
+
+
+def test_the_coaching_screen_opens_from_the_session_and_paints(qtbot, clinic_window) -> None:  # noqa: ANN001
+    w = clinic_window
+    patient_id = sign_in_directly(w)
+    w.show()
+    _recording(qtbot, w, patient_id)
+    qtbot.mouseClick(w.session.coach_button, LEFT)
+    coaching = w.session.coaching
+    assert coaching is not None and coaching.isVisible() and coaching.biofeedback is not None
+    qtbot.waitUntil(lambda: coaching.frames > 3, timeout=T)  # the verdict view paints beside the session
+    qtbot.mouseClick(w.session.stop_button, LEFT)
+    qtbot.waitUntil(lambda: "Trial" in w.session.message.text(), timeout=T)
+    w.session.close_coaching()
+    assert w.session.coaching is None

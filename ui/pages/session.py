@@ -96,6 +96,10 @@ class SessionPage(QtWidgets.QWidget):
         self.end_button = QtWidgets.QPushButton("End session", objectName="endSessionButton")
         self.end_button.clicked.connect(self.end_session)
         self.message = QtWidgets.QLabel("", objectName="sessionMessage", wordWrap=True)
+        self.coach_button = QtWidgets.QPushButton("Coaching screen", objectName="coachingButton")
+        self.coach_button.setToolTip("Per-rep verdicts, cues, hold ring and a patient-facing biofeedback window")
+        self.coach_button.clicked.connect(self.open_coaching)
+        self.coaching = None  # ui.coaching.live_view.LiveCoachingView of this runner, made on first use
         plan = QtWidgets.QHBoxLayout()
         plan.addWidget(QtWidgets.QLabel("Exercise"))
         plan.addWidget(self.exercise, 2)
@@ -108,6 +112,7 @@ class SessionPage(QtWidgets.QWidget):
             controls.addWidget(b)
         controls.addWidget(self.rep_label)
         controls.addStretch(1)
+        controls.addWidget(self.coach_button)
         end = QtWidgets.QFormLayout()
         end.addRow("Pain (0-10)", self.pain)
         end.addRow("Notes", self.notes)
@@ -254,7 +259,34 @@ class SessionPage(QtWidgets.QWidget):
 
         if self.plot is not None:
             self.plot.hide()  # kept for the next session with the same channels
+        self.close_coaching()
         self.host.close(on_done=ended)
+
+    def open_coaching(self) -> None:
+        """The live coaching screen for this session's runner (its own window, for a second monitor), with the
+        patient-facing biofeedback window beside it."""
+        runner = self.host.runner
+        if runner is None or "emg" not in runner.devices:
+            self.message.setText("Set up the EMG amplifier first.")
+            return
+        if self.coaching is None or self.coaching.runner is not runner:
+            from ui.coaching.live_view import LiveCoachingView
+            from ui.coaching.sound import CueSounds
+
+            self.close_coaching()
+            self.coaching = LiveCoachingView(runner, window_s=10.0, max_fps=60.0, sounds=CueSounds(enabled=False))
+            self.coaching.setWindowTitle("GluteLab - live coaching")
+            self.coaching.resize(1100, 800)
+            self.coaching.open_biofeedback({})
+        self.coaching.show()
+        self.coaching.raise_()
+
+    def close_coaching(self) -> None:
+        if self.coaching is not None:
+            self.coaching.close_biofeedback()
+            self.coaching.close()
+            self.coaching.deleteLater()
+            self.coaching = None
 
     @QtCore.Slot(str, str)
     def _on_state(self, state: str, message: str) -> None:
