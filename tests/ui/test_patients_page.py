@@ -12,18 +12,7 @@ from clinic.signals.conditioning import ConditioningSettings
 
 
 def test_selecting_a_patient_shows_weekly_progress(qtbot, demo_copy, tmp_path) -> None:  # noqa: ANN001
-    from ui.main_window import MainWindow
-
-    engine, factory, _ = demo_copy
-
-    def sign_in(username: str, password: str):  # noqa: ANN202
-        with unit_of_work(factory) as s:
-            return authenticate(s, username, password)
-
-    w = MainWindow(factory, sign_in, [], conditioning=ConditioningSettings(mains_hz=50.0),
-                   spool_dir=tmp_path / "spool")
-    qtbot.addWidget(w)
-    w.on_signed_in(sign_in("physio", "demo-physio-1"))
+    engine, factory, w = _demo_window(qtbot, demo_copy, tmp_path)
     page = w.patients
     qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=10000)
     qtbot.keyClicks(page.search, "ber")  # the search runs once typing pauses
@@ -65,18 +54,7 @@ def test_search_by_mrn_and_birth_date(demo_copy) -> None:  # noqa: ANN001
 
 
 def test_ctrl_6_opens_the_progress_review_of_the_shown_episode(qtbot, demo_copy, tmp_path) -> None:  # noqa: ANN001
-    from ui.main_window import MainWindow
-
-    engine, factory, _ = demo_copy
-
-    def sign_in(username: str, password: str):  # noqa: ANN202
-        with unit_of_work(factory) as s:
-            return authenticate(s, username, password)
-
-    w = MainWindow(factory, sign_in, [], conditioning=ConditioningSettings(mains_hz=50.0),
-                   spool_dir=tmp_path / "spool")
-    qtbot.addWidget(w)
-    w.on_signed_in(sign_in("physio", "demo-physio-1"))
+    engine, factory, w = _demo_window(qtbot, demo_copy, tmp_path)
     qtbot.waitUntil(lambda: w.patients.model.rowCount() == 3, timeout=10000)
     w.patients.select_row(0)
     w.patients.open_selected()
@@ -90,3 +68,20 @@ def test_ctrl_6_opens_the_progress_review_of_the_shown_episode(qtbot, demo_copy,
     assert review.progress is None and review.table.rowCount() == 0  # hidden while locked
     w.workers.wait(10000)
     engine.dispose()
+
+
+def _demo_window(qtbot, demo_copy, tmp_path):  # noqa: ANN001, ANN202
+    """The window on a copy of the demo database, the demo physiotherapist signed in."""
+    from ui.main_window import MainWindow
+
+    engine, factory, _ = demo_copy
+
+    def sign_in(username: str, password: str):  # noqa: ANN202
+        with unit_of_work(factory) as s:
+            return authenticate(s, username, password)
+
+    w = MainWindow(factory, sign_in, [], conditioning=ConditioningSettings(mains_hz=50.0),
+                   spool_dir=tmp_path / "spool")
+    qtbot.addWidget(w)
+    w.on_signed_in(sign_in("physio", "demo-physio-1"))
+    return engine, factory, w

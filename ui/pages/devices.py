@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 
 from PySide6 import QtCore, QtWidgets
-from serial.tools import list_ports
 
 from devices.device import Device
 from devices.errors import DeviceError
 from devices.protocols import registry
+from ui.pages.ports import offer_ports
 from ui.worker import Workers
 
 log = logging.getLogger(__name__)
@@ -59,12 +59,7 @@ class DevicesPage(QtWidgets.QWidget):
         self.refresh_ports()
 
     def refresh_ports(self) -> None:
-        ports = [p.device for p in list_ports.comports()]
-        for combo in (self.emg_port, self.plate_port):
-            current = combo.currentText()
-            combo.clear()
-            combo.addItems([""] + ports)
-            combo.setCurrentText(current)
+        offer_ports((self.emg_port, self.plate_port))
 
     def connect_devices(self) -> None:
         specs = [(self.emg_port.currentText().strip(), self.emg_protocol.currentText(), "emg"),

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6 import QtCore, QtWidgets
-from serial.tools import list_ports
 
 from clinic.channel_map import MUSCLE_SIDES, UNUSED, ChannelMap, ChannelMapError
 from clinic.usecases.runner import DeviceSpec, SessionRunner
 from devices.protocols import registry
 from ui.pages.body_map import BodyMap
+from ui.pages.ports import offer_ports
 from ui.pages.quality_lights import QualityLights, QualityPoller
 from ui.session_host import SessionHost
 
@@ -104,12 +104,7 @@ class SessionSetupPage(QtWidgets.QWidget):
         self.refresh_ports()
 
     def refresh_ports(self) -> None:
-        ports = [p.device for p in list_ports.comports()]
-        for combo in (self.emg_port, self.plate_port):
-            current = combo.currentText()
-            combo.clear()
-            combo.addItems([""] + ports)
-            combo.setCurrentText(current)
+        offer_ports((self.emg_port, self.plate_port))
 
     def _use_simulator(self) -> None:
         assert self.start_simulator is not None
