@@ -131,7 +131,13 @@ def test_a_stale_pick_is_refused_and_changes_nothing(stored_session, capsys) -> 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_patients_page_progress_table_follows_the_current_version(stored_session, capsys, qtbot) -> None:  # noqa: ANN001
-    from ui.patients_page import PatientsPage
+    from clinic.records.models import Patient
+    from clinic.settings import Settings
+    from clinic.signals.conditioning import ConditioningSettings
+    from ui.main_window import utc_now
+    from ui.pages.env import WindowEnv
+    from ui.pages.patient import PatientPage
+    from ui.worker import Workers
 
     factory, storage, session_id, trial_id, _, physio = stored_session
     sid = str(session_id)
@@ -140,16 +146,19 @@ def test_the_patients_page_progress_table_follows_the_current_version(stored_ses
                                                          rest_s=2.0, emg_rate_hz=1000.0, plate_rate_hz=100.0,
                                                          seed=SCENARIO["seed"]), physio)
     _cli(capsys, "--session", sid, "--store", "--method", "hodges_bui", "--mains", "50", *storage)
-    page = PatientsPage(factory)
+    workers = Workers()
+    env = WindowEnv(factory, workers, utc_now, ConditioningSettings(mains_hz=50.0), Settings(mains_hz=50), physio)
+    page = PatientPage(env, None)
     qtbot.addWidget(page)
-    page.set_actor(physio)
+    with factory() as s:
+        patient_id = s.query(Patient.id).scalar()
 
     def mvc_column() -> str:
-        page.select_row(0)
-        page.table.clearSelection()
-        page.select_row(0)
-        return page.progress.item(0, 4).text()
+        page.show_patient(patient_id)  # loads on a worker, as on the screen
+        qtbot.waitUntil(lambda: page.progress.rowCount() == 1, timeout=10000)
+        return page.progress.text(0, 4)
 
     assert mvc_column() not in ("", "-")  # version 2 (calibrated): %MVC
     _cli(capsys, "--session", sid, "--set-current", "1", "--trial", str(trial_id), *storage)
     assert mvc_column() == "-"  # version 1: microvolts, no %MVC
+    workers.wait(10000)
