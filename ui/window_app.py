@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,26 +40,6 @@ def _first_paint(stamp: float, quit_after: float, app) -> None:  # noqa: ANN001
     print(f"first screen painted at {stamp:.3f}", flush=True)
     if quit_after == 0:
         app.quit()
-
-
-#: set (to anything) to close the window right after its first paint and print "first paint <time.time()>":
-#: ``glutelab bench`` measures the start-up time with it
-QUIT_AFTER_FIRST_PAINT = "GLUTELAB_QUIT_AFTER_FIRST_PAINT"
-
-
-def _quit_after_first_paint(app: object, window: object) -> None:
-    from PySide6 import QtCore
-
-    class FirstPaint(QtCore.QObject):
-        def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt's name
-            if event.type() == QtCore.QEvent.Type.Paint and not self.property("seen"):
-                self.setProperty("seen", True)
-                QtCore.QTimer.singleShot(0, lambda: (print(f"first paint {time.time():.6f}", flush=True),
-                                                     app.quit()))  # type: ignore[attr-defined]
-            return False
-
-    watcher = FirstPaint(window)  # type: ignore[arg-type]
-    window.stack.currentWidget().installEventFilter(watcher)  # type: ignore[attr-defined]
 
 
 def run_window(args: argparse.Namespace) -> int:
@@ -160,8 +138,6 @@ def run_window(args: argparse.Namespace) -> int:
                 window.show_page(window.live)
         if args.quit_after is not None:
             FirstPaint(window.stack.currentWidget(), lambda stamp: _first_paint(stamp, args.quit_after, app))
-        if os.environ.get(QUIT_AFTER_FIRST_PAINT):
-            _quit_after_first_paint(app, window)
         window.show()
         if args.quit_after:
             QtCore.QTimer.singleShot(int(args.quit_after * 1000), app.quit)
