@@ -16,6 +16,8 @@ SIDES = ("left", "right")
 MUSCLE_SIDES = tuple(f"{m}_{s}" for s in SIDES for m in MUSCLES)
 UNUSED = "unused"
 TARGETS = (*MUSCLE_SIDES, *MUSCLES, UNUSED)
+#: the channel names the per-rep muscle metrics read (a mapped channel, or a file's muscle-named column)
+MUSCLE_NAMES = frozenset((*MUSCLE_SIDES, *MUSCLES))
 
 
 class ChannelMapError(ValueError):

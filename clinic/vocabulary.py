@@ -9,3 +9,5 @@ ROLES = ("physiotherapist", "administrator", "viewer")
 RECORDING_FORMATS = ("csv", "edf", "c3d")
 ONSET_METHODS = ("hodges_bui", "tkeo")
 DEFAULT_ONSET_METHOD = "tkeo"
+REPORT_KINDS = ("progress", "discharge", "session")
+REPLAY_SPEEDS = (0.25, 8.0)  # slowest and fastest replay, x real time

@@ -15,6 +15,7 @@ from typing import NamedTuple, TypeVar
 
 import numpy as np
 
+from clinic.channel_map import MUSCLE_NAMES, MUSCLES
 from clinic.signals.conditioning import (
     MAX_THREADS,
     ConditioningSettings,
@@ -41,8 +42,6 @@ from clinic.signals.summary import rep_summary
 _T = TypeVar("_T")
 log = logging.getLogger(__name__)
 
-MUSCLES = ("glute_max", "hamstrings", "erector_spinae")
-MUSCLE_TARGETS = frozenset((*MUSCLES, *(f"{m}_{s}" for m in MUSCLES for s in ("left", "right"))))
 MIN_DURATION_S = 2.0
 MIN_RATE_HZ = 100.0
 #: a muscle's onset belongs to a rep if it falls this long before the movement start ... after the hold start
@@ -397,7 +396,7 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
     if emg_rate_hz < 1000:
         notes.append(f"EMG sampled at {emg_rate_hz:g} Hz: below 1 kHz the raw signal aliases and onset timing is "
                      "coarse")
-    muscle_names = [nm for nm in names if nm in MUSCLE_TARGETS]  # unmapped channels (ch7, ...) need no MVC
+    muscle_names = [nm for nm in names if nm in MUSCLE_NAMES]  # unmapped channels (ch7, ...) need no MVC
     units = "%MVC" if mvc and muscle_names and not missing_mvc(mvc, muscle_names) else "uV"
     return {
         "method": settings.as_dict(),

@@ -25,10 +25,11 @@ from clinic.records.audit import record_event
 from clinic.records.models import Trial
 from clinic.records.security import Actor
 from clinic.records.store import CorruptRecording, load_counts
+from clinic.vocabulary import REPLAY_SPEEDS
 from devices.ring import SampleRing
 from devices.types import DeviceInfo, LinkStats, SampleBlock
 
-MIN_SPEED, MAX_SPEED = 0.25, 8.0
+MIN_SPEED, MAX_SPEED = REPLAY_SPEEDS
 REP_LEAD_S = 1.0  # jump to rep N lands this long before its movement starts, so the onsets are on screen
 
 

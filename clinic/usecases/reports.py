@@ -22,8 +22,6 @@ from clinic.signals.onsets import OnsetSettings
 from clinic.usecases.progress import EpisodeProgress, episode_progress, load_episode_reps
 from clinic.usecases.trial_analysis import analyze_and_store
 
-REPORT_KINDS = ("progress", "discharge", "session")
-
 
 def report_frame(settings: Settings, title: str, simulated: bool) -> ReportFrame:
     return ReportFrame(title, settings.clinic_name, settings.clinic_logo, simulated, dt.datetime.now().astimezone())

@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
-from clinic.channel_map import TARGETS as MUSCLE_TARGETS
-from clinic.channel_map import ChannelMap, ChannelMapError
+from clinic.channel_map import MUSCLE_NAMES, ChannelMap
 from clinic.recorder import Recorder
 from clinic.records.calibration import add_calibration
 from clinic.records.channel_maps import default_map, save_default_map
@@ -170,39 +169,24 @@ class MappedStream:
             off(sink)
 
 
-class _Counter:
-    """Samples received from one stream since a mark (the runner's clock of signal time)."""
+class _Capture:
+    """Every block of one stream since calibration began (minutes of a few channels); its sample count is the
+    calibration's clock of signal time."""
 
     def __init__(self, rate_hz: float) -> None:
         self.rate_hz = rate_hz
         self.samples = 0
-        self.first_index: int | None = None
-        self.last_end: int | None = None
+        self.blocks: list[SampleBlock] = []
         self._lock = threading.Lock()
 
     def sink(self, block: SampleBlock) -> None:
         with self._lock:
-            if self.first_index is None:
-                self.first_index = block.first_index
             self.samples += block.n_samples
-            self.last_end = block.end_index
+            self.blocks.append(block)
 
     @property
     def seconds(self) -> float:
         return self.samples / self.rate_hz
-
-
-class _Capture(_Counter):
-    """Keeps every block (calibration is short: minutes of a few channels)."""
-
-    def __init__(self, rate_hz: float) -> None:
-        super().__init__(rate_hz)
-        self.blocks: list[SampleBlock] = []
-
-    def sink(self, block: SampleBlock) -> None:
-        super().sink(block)
-        with self._lock:
-            self.blocks.append(block)
 
     def counts(self) -> np.ndarray:
         """All rows received, on the device's sample index (lost packets: NaN rows)."""
@@ -249,8 +233,6 @@ class SessionRunner:
         self._device_news: queue.SimpleQueue[tuple[str, str, str]] = queue.SimpleQueue()
         self._recorder: Recorder | None = None
         self._trial_id: int | None = None
-        self._counter: _Counter | None = None
-        self._plate_counter: _Counter | None = None
         self._reps: LiveRepCounter | None = None
         self._plate_next = 0
         self._capture: _Capture | None = None
@@ -324,7 +306,7 @@ class SessionRunner:
                     if keep_map_as_default and channel_map is not None:
                         save_default_map(s, self.actor, info.model, info.serial, channel_map)
                 self.channel_map = cmap
-                if not cmap and not set(info.channel_names) & set(MUSCLE_TARGETS):
+                if not cmap and not MUSCLE_NAMES & set(info.channel_names):
                     self.notes.append(f"no channel map for {info.model} ({info.serial}): channels keep their "
                                       "names and no firing order can be given; map them with --map")
             with unit_of_work(self.factory) as s:
@@ -479,12 +461,6 @@ class SessionRunner:
             assert visit is not None
             self._trial_id = create_trial(s, self.actor, visit, plan.exercise, plan.side, reps=plan.target_reps,
                                           hold_target_s=plan.hold_target_s).id
-        first = next(iter(self.devices.values()))
-        assert first.info is not None
-        main = self.devices.get("emg") or first
-        assert main.info is not None
-        self._counter = _Counter(main.info.sample_rate_hz)
-        main.subscribe(self._counter.sink)
         self._reps = None
         plate = self.devices.get("plate")
         if plate is not None and plate.info is not None and plate.ring is not None:
@@ -521,9 +497,7 @@ class SessionRunner:
     @property
     def seconds_recorded(self) -> float:
         """Seconds of signal stored in this trial (of the stream with the least; a gap does not count)."""
-        if self._recorder is not None:
-            return self._recorder.seconds_stored
-        return self._counter.seconds if self._counter is not None else 0.0
+        return self._recorder.seconds_stored if self._recorder is not None else 0.0
 
     @property
     def errors(self) -> list[str]:
@@ -626,9 +600,6 @@ class SessionRunner:
             interrupted = "; ".join(e.line() for e in self._pulled.values())
         self.interrupted = interrupted
         self._recorder.stop(interrupted=interrupted)
-        main = self.devices.get("emg") or next(iter(self.devices.values()))
-        if self._counter is not None:
-            main.unsubscribe(self._counter.sink)
         self.poll()
         self._enter(State.ANALYSING, "analysing")
 
@@ -713,13 +684,4 @@ class SessionRunner:
 def recording_row(rec: Recording) -> dict[str, Any]:
     return {"id": rec.id, "kind": rec.kind, "status": rec.status,
             "seconds": round(rec.n_samples / rec.sample_rate_hz, 3), "simulated": rec.simulated}
-
-
-def parse_map(spec: str | None) -> ChannelMap | None:
-    """``--map`` text -> a map (None when not given); ``ChannelMapError`` names the channel or muscle."""
-    return ChannelMap.parse(spec) if spec else None
-
-
-__all__ = ["ChannelMapError", "DeviceSpec", "ExercisePlan", "LinkEvent", "RunnerError", "SessionRunner", "State",
-           "TrialOutcome", "parse_map"]
 

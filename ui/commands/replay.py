@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import argparse
 
+from clinic.vocabulary import REPLAY_SPEEDS
 from ui.commands._common import subparser
 from ui.errors import UserError
 
-#: clinic.usecases.replay.MIN_SPEED / MAX_SPEED (checked against them in run), without its imports for --help
-MIN_SPEED, MAX_SPEED = 0.25, 8.0
+MIN_SPEED, MAX_SPEED = REPLAY_SPEEDS
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -26,11 +26,9 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from clinic.records.db import unit_of_work
-    from clinic.usecases import replay
     from clinic.usecases.replay import ReplayError, load_replay
     from ui.commands._common import open_workstation
 
-    assert (MIN_SPEED, MAX_SPEED) == (replay.MIN_SPEED, replay.MAX_SPEED)
     if not MIN_SPEED <= args.speed <= MAX_SPEED:
         raise UserError(f"--speed must be {MIN_SPEED:g} to {MAX_SPEED:g}, not {args.speed:g}")
     with open_workstation(args, sign_in=True) as ws:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import argparse
 
+from clinic.vocabulary import REPORT_KINDS
 from ui.commands._common import open_workstation, subparser
 from ui.errors import UserError
-
-REPORT_KINDS = ("progress", "discharge", "session")  # clinic.usecases.reports.REPORT_KINDS, without its imports
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
