@@ -237,8 +237,7 @@ class SessionRunner:
         self._plate_next = 0
         self._capture: _Capture | None = None
         self._step_start: tuple[cal.CalibrationStep, float] | None = None
-        self._links: list[LinkEvent] = []
-        self._pulled: dict[str, LinkEvent] = {}
+        self._pulled: set[str] = set()  # devices whose cable is out right now (the paused state)
         self._streaming = False
         self._held = False  # paused by the clinician (not by a pulled cable)
         self.interrupted = ""
@@ -480,7 +479,7 @@ class SessionRunner:
                                       plan.side if plan.side in ("left", "right") else "left",
                                       conditioning=self.conditioning, hold_target_s=plan.hold_target_s,
                                       plate_rate_hz=plate_rate, background=True)
-        self._links, self._pulled = [], {}
+        self._pulled = set()
         self._held = False
         self._recorder = Recorder(self.factory, self._trial_id, streams, spool_dir=self.spool_dir,
                                   workstation=self.workstation)
@@ -558,13 +557,10 @@ class SessionRunner:
                 self.notes.append(message)
             return
         if state == "disconnected" and kind not in self._pulled:
-            event = LinkEvent(kind, round(self.seconds_recorded, 3))
-            self._pulled[kind] = event
-            self._links.append(event)
+            self._pulled.add(kind)
             self._enter(State.PAUSED, f"{message} (cable pulled?)")
         elif state == "reconnected" and kind in self._pulled:
-            event = self._pulled.pop(kind)
-            event.back_after_s = round(self.seconds_recorded - event.at_s, 3) or None
+            self._pulled.discard(kind)
             if not self._pulled and not self._held:
                 self._enter(State.RECORDING, message)
 
@@ -578,13 +574,29 @@ class SessionRunner:
     def resume(self) -> None:
         self._require(State.PAUSED)
         if self._pulled:
-            raise RunnerError("a cable is still pulled: " + "; ".join(e.line() for e in self._pulled.values()))
+            raise RunnerError("a cable is still pulled: " + self._still_pulled())
         self._held = False
         self._enter(State.RECORDING, "resumed")
 
     @property
     def link_events(self) -> list[LinkEvent]:
-        return list(self._links)
+        """This trial's pulls, from the recorder's link events: when (seconds of signal stored) and how long
+        until the re-plug (wall seconds; None while the cable is out)."""
+        events: list[LinkEvent] = []
+        out: dict[str, tuple[LinkEvent, float]] = {}
+        for e in self._recorder.link_events if self._recorder is not None else []:
+            if e.kind == "pulled":
+                event = LinkEvent(e.stream_id, e.stored_s)
+                out[e.stream_id] = (event, e.at_s)
+                events.append(event)
+            elif e.stream_id in out:
+                event, pulled_at = out.pop(e.stream_id)
+                event.back_after_s = round(e.at_s - pulled_at, 3)
+        return events
+
+    def _still_pulled(self) -> str:
+        return "; ".join(e.line() for e in self.link_events if e.back_after_s is None) or \
+            f"the {', '.join(sorted(self._pulled))} cable is out"
 
     def stop_trial(self, interrupted: str = "") -> None:
         """Stop the devices and close the recordings (what was received is stored); then ``analyse``.
@@ -597,7 +609,7 @@ class SessionRunner:
         assert self._recorder is not None
         self.poll()
         if not interrupted and self._pulled:
-            interrupted = "; ".join(e.line() for e in self._pulled.values())
+            interrupted = self._still_pulled()
         self.interrupted = interrupted
         self._recorder.stop(interrupted=interrupted)
         self.poll()
@@ -614,6 +626,8 @@ class SessionRunner:
                                link_events=self.link_events)
         if self.interrupted:
             outcome.errors.append(self.interrupted)
+        # a pull the patient recovered from is still news: the trial has a gap and is stored interrupted
+        outcome.errors += [line for line in (e.line() for e in outcome.link_events) if line not in self.interrupted]
         with unit_of_work(self.factory) as s:
             trial = s.get(Trial, self._trial_id)
             assert trial is not None
