@@ -333,7 +333,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.review is None:
             from ui.pages.progress_review import ProgressReviewPage
 
-            self.review = ProgressReviewPage(self.env.factory, self.env.settings)
+            self.review = ProgressReviewPage(self.env.factory, self.env.settings, self.workers)
             self.pages.addWidget(self.review)
         self.review.set_actor(self.env.actor)
         self.review.open_episode(view.shown_episode)

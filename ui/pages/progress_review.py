@@ -9,7 +9,6 @@ through signals. Dialogs are opened window-modal with ``open()``, never ``exec()
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -26,6 +25,7 @@ from clinic.settings import Settings
 from clinic.usecases.progress import EpisodeProgress, Estimate, episode_progress, stage_label
 from clinic.usecases.rep_envelopes import AverageEnvelopes, average_rep_envelopes
 from clinic.usecases.reports import build_progress_report
+from ui.worker import Workers
 
 COLUMNS = ("Week", "Date", "Reps", "Glute lead vs hamstrings (ms)", "Glute lead vs lumbar (ms)", "Glute first",
            "Glute %MVC", "Ham %MVC", "Lumbar %MVC", "G:H", "L:G", "Hold (s) / target", "Load left",
@@ -63,6 +63,7 @@ def session_row(ep: EpisodeProgress, i: int) -> list[str]:
             stage_label(sp), _num(sp.asymmetry.get("glute_lead_hamstrings_ms")), verdict]
 
 
+
 class ProgressReviewPage(QtWidgets.QWidget):
     loaded = QtCore.Signal(object)  # EpisodeProgress
     overlay_ready = QtCore.Signal(object)  # (AverageEnvelopes, AverageEnvelopes)
@@ -70,14 +71,16 @@ class ProgressReviewPage(QtWidgets.QWidget):
     printed = QtCore.Signal()
     failed = QtCore.Signal(str)
 
-    def __init__(self, factory: sessionmaker[Session], settings: Settings,
+    def __init__(self, factory: sessionmaker[Session], settings: Settings, workers: Workers | None = None,
                  parent: QtWidgets.QWidget | None = None) -> None:
+        """``workers``: the window's worker pool (queries, statistics, PDF and audit writes run there); a page
+        shown on its own gets one of its own."""
         super().__init__(parent)
         self.factory = factory
         self.settings = settings
         self.actor: Actor | None = None
         self.progress: EpisodeProgress | None = None
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="progress-review")
+        self.workers = workers if workers is not None else Workers(parent=self)
         self.header = QtWidgets.QLabel("No episode open.", objectName="progressHeader", wordWrap=True)
         self.ci_label = QtWidgets.QLabel("", objectName="ciMethod", wordWrap=True)
         self.notice = QtWidgets.QLabel("", objectName="progressNotice", wordWrap=True)
@@ -128,7 +131,6 @@ class ProgressReviewPage(QtWidgets.QWidget):
         self.preview_button.clicked.connect(self.open_print_preview)
         self.print_button.clicked.connect(self.open_print_dialog)
         self.pdf_button.clicked.connect(self.ask_pdf_path)
-        self.destroyed.connect(lambda *_: self._pool.shutdown(wait=False))
 
     # --- loading -------------------------------------------------------------------------------------------
     def set_actor(self, actor: Actor | None) -> None:
@@ -162,7 +164,7 @@ class ProgressReviewPage(QtWidgets.QWidget):
             except Exception as exc:  # noqa: BLE001 - shown on the page, the page stays usable
                 self.failed.emit(f"Cannot load the progress of episode {episode_id}: {exc}")
 
-        self._pool.submit(load)
+        self.workers.submit(load, name="progress review")
 
     def _show(self, ep: EpisodeProgress) -> None:
         if self.actor is None:
@@ -241,7 +243,7 @@ class ProgressReviewPage(QtWidgets.QWidget):
             except Exception as exc:  # noqa: BLE001 - a damaged recording: say so, keep the page
                 self.failed.emit(f"Cannot overlay the sessions: {exc}")
 
-        self._pool.submit(compute)
+        self.workers.submit(compute, name="rep envelope overlay")
 
     def _show_overlay(self, pair: tuple[AverageEnvelopes, AverageEnvelopes]) -> None:
         plot = self.overlay.getPlotItem()
@@ -326,7 +328,7 @@ class ProgressReviewPage(QtWidgets.QWidget):
             except Exception as exc:  # noqa: BLE001
                 self.failed.emit(f"Could not record the {action} in the audit log: {exc}")
 
-        self._pool.submit(write)
+        self.workers.submit(write, name="audit")
 
     def ask_pdf_path(self) -> QtWidgets.QFileDialog:
         dialog = QtWidgets.QFileDialog(self, "Save progress report as PDF", "", "PDF (*.pdf)")
@@ -352,4 +354,4 @@ class ProgressReviewPage(QtWidgets.QWidget):
             except Exception as exc:  # noqa: BLE001 - full disk, no permission: said on the page
                 self.failed.emit(f"Cannot save the PDF: {exc}")
 
-        self._pool.submit(build)
+        self.workers.submit(build, name="progress PDF")
