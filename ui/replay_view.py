@@ -9,8 +9,6 @@ advances the virtual clock (copying a few ms of samples) and paints.
 
 from __future__ import annotations
 
-import threading
-
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +17,7 @@ from clinic.records.db import unit_of_work
 from clinic.records.security import Actor
 from clinic.usecases.replay import MAX_SPEED, MIN_SPEED, ReplayData, ReplayError, ReplayPlayer, load_replay
 from ui.live_plot import LivePlot
+from ui.worker import Workers
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 ONSET_PENS = {"glute_max": "#1b6ca8", "hamstrings": "#d1495b", "erector_spinae": "#edae49"}
@@ -31,11 +30,13 @@ class ReplayLoader(QtCore.QObject):
     loaded = QtCore.Signal(object)
     failed = QtCore.Signal(str)
 
-    def __init__(self, factory: sessionmaker[Session], actor: Actor, parent: QtCore.QObject | None = None) -> None:
+    def __init__(self, factory: sessionmaker[Session], actor: Actor, workers: Workers | None = None,
+                 parent: QtCore.QObject | None = None) -> None:
+        """``workers``: the window's worker pool; a loader on its own (``glutelab replay``) gets one."""
         super().__init__(parent)
         self.factory = factory
         self.actor = actor
-        self._thread: threading.Thread | None = None
+        self.workers = workers if workers is not None else Workers(parent=self)
 
     def load(self, trial_id: int) -> None:
         def work() -> None:
@@ -49,13 +50,11 @@ class ReplayLoader(QtCore.QObject):
             else:
                 self.loaded.emit(data)
 
-        self._thread = threading.Thread(target=work, name=f"replay-load-{trial_id}", daemon=True)
-        self._thread.start()
+        self.workers.submit(work, name=f"replay load {trial_id}")
 
     def wait(self) -> None:
-        """Join the loading thread (closing the window, tests)."""
-        if self._thread is not None:
-            self._thread.join()
+        """Join the loading job (closing the window, tests)."""
+        self.workers.wait()
 
 
 class ReplayView(QtWidgets.QWidget):
