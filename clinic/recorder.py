@@ -171,11 +171,11 @@ class Recorder:
     * ``link_state``: ``"ok"`` or ``"pulled"`` (some device is unplugged right now);
       ``link_events``: every ``LinkEvent`` so far.
     * ``seconds_stored``: seconds of signal kept, of the stream with the least (gaps do not count), so
-      "record 15 s" can mean 15 s of signal; ``stored_seconds`` per recording id.
+      "record 15 s" can mean 15 s of signal.
     * ``errors`` (the recording stopped: full disk, ...) and ``warnings`` (spooling locally, ...).
 
-    After ``stop``: each recording's gaps are in ``Recording.events`` (``gaps``, per recording id, has them
-    too) and a recording with a pull or an error is ``interrupted``, otherwise ``complete``.
+    After ``stop``: each recording's gaps are in ``Recording.events``, and a recording with a pull or an error
+    is ``interrupted``, otherwise ``complete``.
     """
 
     def __init__(self, factory: sessionmaker[Session], trial_id: int, streams: list[Stream], *,
@@ -240,15 +240,6 @@ class Recorder:
     @property
     def seconds_stored(self) -> float:
         return min((p.stored_s for p in self._parts), default=0.0)
-
-    @property
-    def stored_seconds(self) -> dict[int, float]:
-        return {p.writer.recording_id: p.stored_s for p in self._parts}
-
-    @property
-    def gaps(self) -> dict[int, list[dict[str, object]]]:
-        """Per recording id, the gaps noted so far (complete after ``stop``): ``Recording.events`` entries."""
-        return {p.writer.recording_id: list(p.writer.events) for p in self._parts}
 
     @property
     def errors(self) -> list[str]:

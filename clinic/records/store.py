@@ -182,10 +182,6 @@ class RecordingWriter:
         if self._pull is not None:
             self._pull["replugged_at_s"] = round(at_s, 3)
 
-    @property
-    def was_pulled(self) -> bool:
-        return self._pulls > 0
-
     def _note_gap(self, first: int, n: int) -> None:
         """Keep the gap as an event: always for a cable pull, for lost packets when it is long enough for a
         clinician to care (shorter holes are visible in the chunks and counted in the link statistics)."""

@@ -84,10 +84,6 @@ def schedule(n_muscles: int | Sequence[str]) -> list[TimedStep]:
     return out
 
 
-def schedule_duration_s(n_muscles: int) -> float:
-    return schedule(n_muscles)[-1].end_s
-
-
 @dataclass(frozen=True)
 class StepResult:
     step: CalibrationStep

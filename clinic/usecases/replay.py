@@ -6,7 +6,7 @@ one ``ReplaySource`` per recording. A source offers the device interface (open, 
 ring, subscribe, unsubscribe, on_state, stats) so the live view and the session runner cannot tell it from a
 device; ``devices/`` stays free of the database because the data come from here.
 
-The clock moves only when ``advance(wall_s)`` is called (a GUI timer, a test, or ``run_in_background``), by
+The clock moves only when ``advance(wall_s)`` is called (a GUI timer or a test), by
 ``wall_s`` x speed, so tests are deterministic. Play, pause, speed 0.25-8x, seek (scrub) and jump to rep N.
 """
 
@@ -265,8 +265,6 @@ class ReplayPlayer:
         self.set_speed(speed)
         self._lock = threading.RLock()
         self.sources = {st.info.kind: ReplaySource(self, st, ring_seconds) for st in data.streams}
-        self._thread: threading.Thread | None = None
-        self._halt = threading.Event()
 
     @property
     def duration_s(self) -> float:
@@ -327,26 +325,3 @@ class ReplayPlayer:
             if phase is not None:
                 return rep, phase
         return None, "rest"
-
-    # -- without a GUI timer (the session runner, a command line) ----------------------------------
-    def run_in_background(self, period_s: float = 0.02) -> None:
-        """Advance the clock by the wall clock in a thread, until ``stop_background``."""
-        if self._thread is not None:
-            return
-        self._halt.clear()
-
-        def loop() -> None:
-            last = time.monotonic()
-            while not self._halt.wait(period_s):
-                now = time.monotonic()
-                self.advance(now - last)
-                last = now
-
-        self._thread = threading.Thread(target=loop, name="replay-clock", daemon=True)
-        self._thread.start()
-
-    def stop_background(self) -> None:
-        if self._thread is not None:
-            self._halt.set()
-            self._thread.join()
-            self._thread = None
