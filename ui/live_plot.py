@@ -163,8 +163,20 @@ class Trace(QtWidgets.QGraphicsItem):
             painter.drawStaticText(at + QtCore.QPointF(4.0, 2.0), self.label)
 
 
+class _PaintedPlotWidget(pg.PlotWidget):
+    """A plot widget that says when a frame has been painted (after, not before: a latency measured to it
+    includes the painting)."""
+
+    painted = QtCore.Signal()
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 - Qt API
+        super().paintEvent(event)
+        self.painted.emit()
+
+
 class LivePlot(QtWidgets.QWidget):
-    """Stacked traces of a ring buffer's newest ``window_s`` seconds; the owner's GUI timer calls ``refresh``."""
+    """Stacked traces of a ring buffer's newest ``window_s`` seconds; the owner's GUI timer calls ``refresh``.
+    ``frame_drawn`` is emitted (and ``frames`` counted) each time a frame has been painted."""
 
     frame_drawn = QtCore.Signal()
 
@@ -186,7 +198,8 @@ class LivePlot(QtWidgets.QWidget):
         self.columns = list(channels) if channels is not None else list(range(len(channel_names)))
         self.transform = transform
         self.frames = 0
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = _PaintedPlotWidget(background="w")
+        self.plot.painted.connect(self._painted)
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
@@ -214,7 +227,6 @@ class LivePlot(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
-        self.plot.viewport().installEventFilter(self)
 
     @property
     def lane_spacing(self) -> float:
@@ -226,11 +238,9 @@ class LivePlot(QtWidgets.QWidget):
         if name in self.names:
             self._markers.append((t_s, self.names.index(name)))
 
-    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt API
-        if event.type() == QtCore.QEvent.Type.Paint:
-            self.frames += 1
-            self.frame_drawn.emit()
-        return False
+    def _painted(self) -> None:
+        self.frames += 1
+        self.frame_drawn.emit()
 
     def refresh(self) -> None:
         x, y, end_index = self._bins.update(self.ring, max(50, self.plot.width()))

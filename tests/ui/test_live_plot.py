@@ -72,3 +72,28 @@ def test_a_new_ring_starts_again() -> None:
     bins.update(old, 100)
     x, y, end = bins.update(new, 100)
     assert end == 1000 and x[-1] == 999 and np.all(y == -1.0)
+
+
+def test_live_plot_paints_its_traces_up_to_now(qtbot) -> None:  # noqa: ANN001
+    """A real widget: the traces end at the newest sample (t = 0), start a window back, keep a lost-packet gap
+    as a gap, and each painted frame is counted after it is painted."""
+    from ui.live_plot import LivePlot
+
+    rate, ring = 1000.0, SampleRing(30_000, 2)
+    plot = LivePlot(ring, rate, ["glute_max_left", "hamstrings_left"], "uV", window_s=5.0)
+    qtbot.addWidget(plot)
+    plot.resize(640, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    rows = np.sin(np.arange(8000)[:, None] / 50.0 + np.array([0.0, 1.0]))
+    rows[6000:6100, 1] = np.nan
+    ring.write(rows)
+    painted = plot.frames
+    plot.refresh()
+    qtbot.waitUntil(lambda: plot.frames > painted, timeout=5_000)
+    x, y = plot.curves[1].getData()
+    assert abs(x[-1] + 1.0 / rate) < 1e-9 and -5.0 - 0.1 < x[0] <= -5.0 + 0.1  # the newest sample is "now"
+    assert np.isnan(y).any() and np.nanmax(y) <= 1.0 - plot.lane_spacing + 1e-6  # the gap; lane 1 below lane 0
+    ring.write(np.zeros((500, 2)))
+    plot.refresh()
+    assert plot.curves[0].getData()[1][-1] == 0.0  # the next frame shows the new samples
