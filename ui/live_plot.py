@@ -8,7 +8,8 @@ counts (docs/live.md, "Measured costs"):
   newest, still filling column) instead of the whole window;
 - each trace is a ``Trace``: a 1 px cosmetic polyline filled in place from numpy and drawn with one
   ``drawPolyline`` (no pyqtgraph data pipeline: bounds, finite checks and path building cost more than the
-  drawing); a lane label is a pre-rendered pixmap; the onset marker item is hidden while there is none.
+  drawing), which also draws its lane's label as static text; the axes are cached as pixmaps; the onset
+  marker item is hidden while there is none and only moved, not rebuilt, from frame to frame.
 
 A plot may show some of the ring's channels (left and right side by side are two plots on one ring), in
 another unit (``transform``, e.g. envelope microvolts -> %MVC), with onset markers (one scatter item for all).
