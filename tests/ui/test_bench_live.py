@@ -23,3 +23,15 @@ def test_live_bench_keys_and_a_failing_suite_reports_its_error() -> None:
     assert result["plot_error"] == "RuntimeError: plot bug"
     for key in ("latency_p99_ms", "verdict_latency_ms"):
         assert isinstance(result[key], float) and result[key] > 0, result
+
+
+def test_plot_bench_prints_its_keys() -> None:
+    """The plot suite runs ours and pyqtgraph's own peak downsampling on the same widgets (figures by hand)."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run([sys.executable, "-m", "ui.cli", "bench", "--json", "--quick", "--only", "plot"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "plot_error" not in result, result
+    for key in ("plot_ms_per_frame", "plot_fps", "plot_cpu_pct_60fps", "plot_vs_pyqtgraph_peak"):
+        assert isinstance(result[key], float) and result[key] > 0, result

@@ -3,7 +3,10 @@ ring on top; envelope traces per muscle (left and right side by side, %MVC once 
 with onset markers; the plate's total load, left/right split and centre-of-pressure trail.
 
 It never polls the runner (the session page's timer does, also while this view is hidden) and paints on its
-own paced frames (``FramePacer``: at most ``max_fps``, nothing while hidden).
+own paced frames (``FramePacer``: at most ``max_fps``, nothing while hidden). Each frame first brings the
+EMG envelope up to date (``LiveEnvelope.update``: it filters only the rows that arrived since whoever called
+it last, the runner's poll or this view), so a trace is one frame behind the device, not a poll interval
+(40 ms on the session page) plus a frame.
 """
 
 from __future__ import annotations
@@ -115,6 +118,9 @@ class LiveCoachingView(QtWidgets.QWidget):
 
     # -- frames ---------------------------------------------------------------------------------------
     def frame(self) -> None:
+        env = self.runner.envelopes.get("emg")
+        if env is not None:
+            env.update()
         r = self.readout.read()
         if r.units != self._units:
             self._build_traces()  # calibrated since: the traces change unit

@@ -9,7 +9,11 @@ from PySide6 import QtWidgets
 
 from devices.ring import SampleRing
 from ui.coaching.readout import Readout
-from ui.live_plot import lane_height, minmax_decimate
+from ui.live_plot import PeakBins, Trace, lane_height, quiet_axes, view_rect
+
+
+def _total_load(cells: np.ndarray) -> np.ndarray:
+    return cells.sum(axis=1, keepdims=True)
 
 
 class PlatePanel(QtWidgets.QWidget):
@@ -24,7 +28,11 @@ class PlatePanel(QtWidgets.QWidget):
         self.total.setLabel("left", "total load", units="N")
         self.total.setLabel("bottom", "time (now = 0)", units="s")
         self.total.setXRange(-window_s, 0.0, padding=0)
-        self.total_curve = self.total.plot(pen=pg.mkPen("#2e4057", width=1))
+        self.total.disableAutoRange()
+        quiet_axes(self.total)
+        self.total_curve = Trace(pg.mkPen("#2e4057", width=1))
+        self.total.addItem(self.total_curve, ignoreBounds=True)
+        self._bins = PeakBins(int(window_s * rate_hz), transform=_total_load)
         self._top = 0.0
         self._trail = np.zeros((0, 2))
         self.cop = pg.PlotWidget(background="w")
@@ -50,15 +58,14 @@ class PlatePanel(QtWidgets.QWidget):
         layout.addLayout(side, stretch=2)
 
     def refresh(self, readout: Readout) -> None:
-        data, first = self.ring.latest(int(self.window_s * self.rate_hz))
-        if data.shape[0] >= 2:
-            x, y = minmax_decimate(data.sum(axis=1, keepdims=True), max(50, self.total.width()))
-            t = (first + x - data.shape[0]) / self.rate_hz  # now = 0: the axes keep their range
-            self.total_curve.setData(t, y[:, 0], connect="finite")
+        x, y, end = self._bins.update(self.ring, max(50, self.total.width()))
+        if y.shape[0] >= 2:
+            self.total_curve.setData((x - end) / self.rate_hz, y[:, 0])  # now = 0: the axes keep their range
             top = lane_height(self._top, float(np.nanmax(y)) * 1.1 if np.isfinite(y).any() else 0.0)
             if top != self._top:
                 self._top = top
                 self.total.setYRange(0.0, top, padding=0)
+                self.total_curve.set_bounds(view_rect(self.total))
         trail = readout.cop_trail_mm
         if not np.array_equal(trail, self._trail):  # a still trail costs no repaint
             self._trail = trail
