@@ -585,7 +585,7 @@ class SessionRunner:
         if self.coach is not None and not self.coaching_stopped and emg is not None and emg.ring is not None:
             rows, first = emg.ring.since(self._emg_next)
             self._emg_next = first + rows.shape[0]
-            self._coach_safely(self._coach_emg, rows, first)
+            self._coach_safely(lambda: self._coach_emg(rows, first))
 
     def _track(self, rows: np.ndarray, first: int) -> None:
         """Plate rows (newtons per cell) to the one tracker: the rep count, the hold and the coaching's phases.
@@ -608,10 +608,10 @@ class SessionRunner:
                 self._attempts.append(_Attempt(phase.rep, phase.movement_start_s))
             elif phase.kind == "hold_end" and self._attempts and self._attempts[-1].number == phase.rep:
                 self._attempts[-1].hold_end_s = phase.hold_end_s
-            if not self.coaching_stopped:
-                self._coach_event(phase.kind, phase)
         del self._attempts[self._tracker.reps:]  # a lift that never settled into a hold is not a rep
         self._count()
+        if phases and not self.coaching_stopped:
+            self._coach_safely(lambda: [self._coach_event(phase.kind, phase) for phase in phases])
 
     def _count(self) -> None:
         """The rep as the clinician counts it (the one in progress, or the last one), announced while recording."""
@@ -655,11 +655,12 @@ class SessionRunner:
         for verdict in self.coach.feed_emg(rows, first):
             self._coach_event("verdict", verdict)
 
-    def _coach_safely(self, step: Callable[[np.ndarray, int], None], rows: np.ndarray, first: int) -> None:
-        """Live coaching must never stop the recording or the rep count: a failure switches it off for this
-        trial, says why in ``notes`` and the log, and the stored analysis still comes after the trial."""
+    def _coach_safely(self, step: Callable[[], object]) -> None:
+        """Live coaching must never stop the recording or the rep count: a failure (of the verdicts, or of a
+        coaching listener) switches it off for this trial, says why in ``notes`` and the log, and the stored
+        analysis still comes after the trial."""
         try:
-            step(rows, first)
+            step()
         except Exception as exc:  # noqa: BLE001
             log.exception("live coaching failed")
             self.coaching_stopped = f"live coaching stopped for this trial: {type(exc).__name__}: {exc}"
