@@ -111,17 +111,6 @@ class SessionPage(QtWidgets.QWidget):
         self.table = QtWidgets.QTableView(objectName="repResults")
         self.table.setModel(self.results)
         self.table.horizontalHeader().setStretchLastSection(True)
-        results = QtWidgets.QWidget()
-        results_layout = QtWidgets.QVBoxLayout(results)
-        results_layout.setContentsMargins(0, 0, 0, 0)
-        results_layout.addWidget(self.analysis_bar)
-        results_layout.addWidget(QtWidgets.QLabel("<b>Per rep</b>"))
-        results_layout.addWidget(self.table)
-        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical, objectName="sessionSplitter")
-        self.splitter.addWidget(self.coaching_box)
-        self.splitter.addWidget(results)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
         self.pain = QtWidgets.QSpinBox(objectName="painScore", minimum=-1, maximum=10, value=-1)
         self.pain.setSpecialValueText("not asked")
         self.notes = QtWidgets.QPlainTextEdit(objectName="sessionNotes")
@@ -154,14 +143,32 @@ class SessionPage(QtWidgets.QWidget):
         end_buttons.addWidget(self.save_button)
         end_buttons.addWidget(self.end_button)
         end_buttons.addStretch(1)
+        # below the live coaching (a splitter between them): the per-rep table, and beside it pain and notes
+        per_rep = QtWidgets.QVBoxLayout()
+        per_rep.addWidget(self.analysis_bar)
+        per_rep.addWidget(QtWidgets.QLabel("<b>Per rep</b>"))
+        per_rep.addWidget(self.table)
+        session_end = QtWidgets.QVBoxLayout()
+        session_end.addLayout(end)
+        session_end.addLayout(end_buttons)
+        session_end.addStretch(1)
+        results = QtWidgets.QWidget()
+        results_layout = QtWidgets.QHBoxLayout(results)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.addLayout(per_rep, 3)
+        results_layout.addLayout(session_end, 2)
+        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical, objectName="sessionSplitter")
+        self.splitter.addWidget(self.coaching_box)
+        self.splitter.addWidget(results)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 1)
+        self.coaching_first()
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(plan)
         layout.addLayout(controls)
         layout.addWidget(self.state_label)
         layout.addWidget(self.splitter, 1)
-        layout.addLayout(end)
-        layout.addLayout(end_buttons)
         layout.addWidget(self.message)
         host.state_changed.connect(self._on_state)
         self._next_after_analysis = False
@@ -185,6 +192,13 @@ class SessionPage(QtWidgets.QWidget):
         self.state_label.setText(f"Ready: {runner.state.value}")
         self._buttons()
 
+    def coaching_first(self) -> None:
+        """While recording the live coaching takes most of the page; after Stop the per-rep table gets room."""
+        self.splitter.setSizes([4000, 1000])  # proportions: Qt scales them to fit
+
+    def results_first(self) -> None:
+        self.splitter.setSizes([1000, 1000])
+
     def plan(self) -> ExercisePlan:
         _, exercise, side = EXERCISES[self.exercise.currentIndex()]
         return ExercisePlan(exercise, side, target_reps=self.target_reps.value(),
@@ -196,6 +210,7 @@ class SessionPage(QtWidgets.QWidget):
             return
         self.message.clear()
         self.start_button.setEnabled(False)
+        self.coaching_first()
         self.host.run(runner.start_trial, self.plan(), on_done=lambda _: self._buttons(), on_error=self._failed)
 
     def redo_last_rep(self) -> None:
@@ -253,6 +268,7 @@ class SessionPage(QtWidgets.QWidget):
         self.analysis_bar.hide()
         rows = rep_rows(outcome)
         self.results.set_rows(self.results.rows + rows)
+        self.results_first()
         problems = outcome.errors + ([outcome.analysis["error"]] if outcome.analysis and
                                      "error" in outcome.analysis else [])
         redone = len((outcome.analysis or {}).get("redone") or [])
