@@ -144,9 +144,6 @@ class RedoneRep:
     start_s: float
     end_s: float
 
-    def line(self) -> str:
-        return f"rep {self.rep} was redone ({self.start_s:.1f}-{self.end_s:.1f} s of signal, kept, left out)"
-
 
 @dataclass
 class _Attempt:
