@@ -1,9 +1,6 @@
-"""Pieces of the session screen on their own: the per-rep rows with a redone rep, and the plate panel's time
-axis (the panel is part of the live coaching shown on that screen)."""
+"""Pieces of the session screen on their own: the per-rep rows with a redone rep."""
 
 from __future__ import annotations
-
-import numpy as np
 
 from clinic.usecases.runner import TrialOutcome
 from ui.pages.session import rep_rows
@@ -23,17 +20,3 @@ def test_a_redone_rep_is_a_row_of_its_own_in_time_order() -> None:
     assert rows[1][2] == "hamstrings > glute_max (redone: left out)" and rows[1][6] == "30.0"
     assert rows[4][2] == "- (redone: left out)"  # a redone stretch with no rep found in it
 
-
-def test_the_plate_panel_draws_the_last_seconds_at_now_equals_zero(qtbot) -> None:  # noqa: ANN001
-    from devices.ring import SampleRing
-    from ui.coaching.plate_panel import PlatePanel
-    from ui.coaching.readout import Readout
-
-    ring = SampleRing(30000, 4)
-    ring.write(np.full((25000, 4), 50.0))  # 25 s of a 1 kHz plate: the window's first sample is no. 15000
-    panel = PlatePanel(ring, 1000.0, 400.0, 600.0, 10.0)
-    qtbot.addWidget(panel)
-    panel.refresh(Readout([], {}, {}, {}))
-    t, load = panel.total_curve.getData()
-    assert -10.0 <= t.min() < -9.0 and -0.01 < t.max() <= 0.0  # it was drawn 15 s to the right, off the axis
-    assert np.allclose(load, 200.0)

@@ -53,7 +53,7 @@ class PlatePanel(QtWidgets.QWidget):
         data, first = self.ring.latest(int(self.window_s * self.rate_hz))
         if data.shape[0] >= 2:
             x, y = minmax_decimate(data.sum(axis=1, keepdims=True), max(50, self.total.width()))
-            t = (x - data.shape[0]) / self.rate_hz  # offsets in the window, now = 0: the axes keep their range
+            t = (first + x - data.shape[0]) / self.rate_hz  # now = 0: the axes keep their range
             self.total_curve.setData(t, y[:, 0], connect="finite")
             top = lane_height(self._top, float(np.nanmax(y)) * 1.1 if np.isfinite(y).any() else 0.0)
             if top != self._top:
