@@ -215,8 +215,12 @@ def test_the_clinician_has_the_last_rep_redone_and_the_analysis_leaves_it_out(db
     the stored analysis has 3 reps with the redone one listed apart."""
     import time
 
+    from pypdf import PdfReader
+
     from clinic.records.models import Recording
     from clinic.records.store import load_segments
+    from clinic.settings import Settings
+    from clinic.usecases.reports import build_session_report
     from devices.simulator.rig import SimulatedRig
 
     _, factory = db
@@ -274,6 +278,10 @@ def test_the_clinician_has_the_last_rep_redone_and_the_analysis_leaves_it_out(db
             segments = load_segments(s, rec.id)  # nothing deleted: one run of samples across the redone rep
             assert len(segments) == 1 and segments[0][1].shape[0] == rec.n_samples
             assert rec.n_samples / rec.sample_rate_hz >= rig.scenario.duration_s - 0.5
+        pdf = build_session_report(s, SYSTEM, outcome.session_id, tmp_path / "session.pdf", Settings(mains_hz=50),
+                                   reason="test of the printed report")
+    text = " ".join("".join(page.extract_text() for page in PdfReader(pdf).pages).split())
+    assert "rep 2 redone at" in text and "left out of the results" in text  # the printed report says so too
 
 
 def test_a_redone_span_leaves_out_the_rep_it_overlaps_most() -> None:
