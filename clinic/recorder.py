@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,13 +58,23 @@ class LinkEvent:
     message: str
 
 
+@dataclass(frozen=True)
+class _SpanEvent:
+    """An event about a stretch of the trial (``start_t``..``end_t``: seconds since ``Recorder.start`` on the
+    host clock), placed on each recording's own samples by that recording's writer thread."""
+
+    event: dict[str, Any]
+    start_t: float
+    end_t: float
+
+
 class _StreamRecorder:
     def __init__(self, stream: Stream, writer: RecordingWriter, t0: float) -> None:
         self.stream = stream
         self.stream_id = str(getattr(stream, "stream_id", "") or writer.info.kind)
         self.writer = writer
         self.t0 = t0
-        self.queue: queue.Queue[SampleBlock | tuple[str, float] | None] = queue.Queue()
+        self.queue: queue.Queue[SampleBlock | tuple[str, float] | _SpanEvent | None] = queue.Queue()
         self.offset_s: float | None = None
         self._first_index: int | None = None
         self._index_shift = 0  # added to device indices after a re-plug that broke the device's own count
@@ -107,8 +117,26 @@ class _StreamRecorder:
                 break
             if isinstance(item, tuple):
                 self._on_link(*item)
+            elif isinstance(item, _SpanEvent):
+                self._on_span(item)
             else:
                 self._on_block(item)
+
+    def trial_time(self, device_index: int) -> float | None:
+        """Seconds since ``Recorder.start`` (host clock) at which this stream's device sample ``device_index``
+        was taken; None before the first block."""
+        first, offset = self._first_index, self.offset_s
+        if first is None or offset is None:
+            return None
+        return offset + (device_index + self._index_shift - first) / self.writer.info.sample_rate_hz
+
+    def _on_span(self, item: _SpanEvent) -> None:
+        rate = self.writer.info.sample_rate_hz
+        offset = self.offset_s or 0.0
+        first = max(0, int(round((item.start_t - offset) * rate)))
+        end = max(first, int(round((item.end_t - offset) * rate)))
+        self.writer.add_event({**item.event, "first_sample": first, "n_samples": end - first,
+                               "start_s": round(first / rate, 4), "duration_s": round((end - first) / rate, 4)})
 
     def _on_link(self, kind: str, at: float) -> None:
         if self.error:
@@ -228,6 +256,20 @@ class Recorder:
             if self.on_link is not None:
                 self.on_link(event)
         return on_state
+
+    def mark_span(self, stream: Stream, first_index: int, end_index: int, event: dict[str, Any]) -> None:
+        """Keep ``event`` with every recording of the trial, about the stretch of ``stream``'s device samples
+        ``first_index``..``end_index``: each recording gets it on its own samples (``first_sample``,
+        ``n_samples``, ``start_s``, ``duration_s``, as its gaps), through its writer thread, in order with its
+        blocks. Raises ``RuntimeError`` before ``stream`` has delivered a block."""
+        ref = next((p for p in self._parts if p.stream is stream), None)
+        if ref is None:
+            raise RuntimeError("that stream is not being recorded")
+        start_t, end_t = ref.trial_time(first_index), ref.trial_time(end_index)
+        if start_t is None or end_t is None:
+            raise RuntimeError(f"no samples of the {ref.stream_id} stream have arrived yet")
+        for part in self._parts:
+            part.queue.put(_SpanEvent(dict(event), start_t, end_t))
 
     @property
     def link_state(self) -> Literal["ok", "pulled"]:

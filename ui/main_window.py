@@ -148,6 +148,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                             self.patient.new_session, "actNewSession")
         self.act_start = self._action(session_menu, "&Start exercise", "F5", self.session.start_trial, "actStart")
         self.act_pause = self._action(session_menu, "&Pause / resume", "F6", self.session.toggle_pause, "actPause")
+        self.act_redo = self._action(session_menu, "&Redo last rep", "F7", self.session.redo_last_rep, "actRedo")
         self.act_stop = self._action(session_menu, "S&top exercise", "F8", self.session.stop_trial, "actStop")
         self.act_next = self._action(session_menu, "Ne&xt exercise", "F9", self.session.next_exercise, "actNext")
         self.act_save_session = self._action(session_menu, "Save pain and &notes", "Ctrl+S", self.session.save,
@@ -167,7 +168,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_back.triggered.connect(self.back)
         self.pages.addAction(self.act_back)
         self.act_back.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self._session_actions = (self.act_start, self.act_pause, self.act_stop, self.act_next,
+        self._session_actions = (self.act_start, self.act_pause, self.act_redo, self.act_stop, self.act_next,
                                  self.act_save_session)
 
     def _set_signed_in_actions(self, signed_in: bool) -> None:

@@ -50,7 +50,7 @@ def save_screens(out_dir: Path) -> list[Path]:
         seed_demo(factory, conditioning)
 
         def simulator(protocol: str) -> tuple[str, str]:
-            rig = clinic_day_rig(protocol, speed=25.0, reps=4).start()
+            rig = clinic_day_rig(protocol, speed=25.0, reps=6).start()  # room for a redone rep
             rigs.append(rig)
             return rig.emg_path, rig.plate_path
 
@@ -107,8 +107,15 @@ def save_screens(out_dir: Path) -> list[Path]:
             w.session.target_reps.setValue(3)
             w.session.start_trial()
             runner = w.host.runner
-            _wait(app, lambda: runner is not None and runner.rep >= 2)
+            assert runner is not None
+            phases: list[tuple[str, int]] = []
+            runner.add_coaching_listener(lambda kind, event: phases.append((kind, event.rep)))
+            coaching = lambda: w.session.coaching  # noqa: E731 - built once the session began
+            _wait(app, lambda: runner.rep >= 2 and coaching() is not None
+                  and coaching().verdict_panel.verdict.text().startswith("rep "))  # a verdict with its cue
             grab("07-session-recording")
+            _wait(app, lambda: ("hold_end", 2) in phases)
+            w.session.redo_last_rep()  # the results then show a redone rep
             _wait(app, lambda: runner.rep >= 4)
             w.session.stop_trial()
             _wait(app, lambda: w.session.results.rowCount() > 0)

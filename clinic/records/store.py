@@ -182,6 +182,12 @@ class RecordingWriter:
         if self._pull is not None:
             self._pull["replugged_at_s"] = round(at_s, 3)
 
+    def add_event(self, event: dict[str, Any]) -> None:
+        """Keep ``event`` with the recording's events (stored with the next chunk, heartbeat or close), e.g. a
+        rep the clinician had redone; the samples it refers to stay as they are."""
+        self.events.append(event)
+        self._events_dirty = True
+
     def _note_gap(self, first: int, n: int) -> None:
         """Keep the gap as an event: always for a cable pull, for lost packets when it is long enough for a
         clinician to care (shorter holes are visible in the chunks and counted in the link statistics)."""

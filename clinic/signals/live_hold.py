@@ -7,8 +7,13 @@ came within ``HOLD_BAND`` (2 %) of the level reached, as offline; the movement s
 within 2 SD of the lying baseline before it rose. The hold ends where the load leaves the 2 % band for good
 (``drop_band`` below the level for ``drop_ms``). Times are seconds on the plate's own sample index.
 
+The lying baseline is the median of the first ``baseline_s``, lowered whenever a later stretch of that length
+at rest is lower by a quarter of the lift: a count started while the patient was still lifting (the clinician
+pressed Start mid-rep) then finds the lying load and counts the next reps instead of none.
+
 Events: ``lift`` (movement start known), ``hold_start``, ``hold_reached`` (the target hold time is reached,
-at the moment it is), ``hold_end``. The hold timer is ``hold_progress``.
+at the moment it is), ``hold_end``. The hold timer is ``hold_progress``. This is the session runner's one
+plate tracker: its rep count and the live verdicts' hold starts come from it.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ class PlateHoldTracker:
         self.level = 0.0
         self._below = 0
         self._reached = False
+        self._rest_from: int | None = None  # sample index where the current stretch at rest began
         self.now_s = 0.0
 
     @property
@@ -128,7 +134,9 @@ class PlateHoldTracker:
             return []
         base = self.baseline
         if self.phase == "rest":
+            base = self._lower_baseline(h)
             if v > base + self.rise_n:
+                self._rest_from = None
                 self.reps += 1
                 self.phase = "lift"
                 self.hold_start_s = self.hold_end_s = None
@@ -177,6 +185,21 @@ class PlateHoldTracker:
         if self.phase == "lower" and v < base + 0.5 * self.rise_n:
             self.phase = "rest"
         return []
+
+    def _lower_baseline(self, h: int) -> float:
+        """Each full ``baseline_s`` at rest: a median lower than the baseline by a quarter of the lift becomes
+        the baseline (see the module docstring); returns the baseline to use."""
+        assert self.baseline is not None
+        at = self._hist_first + h
+        if self._rest_from is None or at < self._rest_from:
+            self._rest_from = at
+        elif at + 1 - self._rest_from >= self._baseline_n and h + 1 >= self._baseline_n:
+            block = self._hist[h + 1 - self._baseline_n:h + 1]
+            self._rest_from = at + 1
+            lower = float(np.median(block))
+            if lower < self.baseline - 0.25 * self.rise_n:
+                self.baseline, self.baseline_sd = lower, float(np.std(block))
+        return self.baseline
 
     def _history_index_of(self, t_s: float) -> int:
         return int(np.clip(round(t_s * self.rate_hz) - self._hist_first, 0, max(0, len(self._hist) - 1)))

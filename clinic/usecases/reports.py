@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from clinic.records.access import require_release
 from clinic.records.audit import record_event
-from clinic.records.models import Episode, Trial
+from clinic.records.models import Episode, Recording, Trial
 from clinic.records.models import Session as VisitSession
 from clinic.records.security import PERMISSIONS, Actor
 from clinic.reports.discharge_report import write_discharge_report
@@ -20,7 +20,7 @@ from clinic.reports.session_report import SessionReportData, TrialSection, write
 from clinic.settings import Settings
 from clinic.signals.onsets import OnsetSettings
 from clinic.usecases.progress import EpisodeProgress, episode_progress, load_episode_reps
-from clinic.usecases.trial_analysis import analyze_and_store
+from clinic.usecases.trial_analysis import analyze_and_store, redone_spans
 
 
 def report_frame(settings: Settings, title: str, simulated: bool) -> ReportFrame:
@@ -46,10 +46,16 @@ def _analyse_missing(s: Session, actor: Actor, visit: VisitSession, settings: Se
     return problems
 
 
+def _redone_note(rec: Recording) -> str:
+    """The reps redone in the trial, said once, on the EMG recording's time base (the analysis's)."""
+    spans = redone_spans(rec) if rec.kind == "emg" else []
+    return "".join(f"; rep {n} redone at {a:.1f}-{b:.1f} s (kept, left out of the results)" for n, a, b in spans)
+
+
 def _trial_section(t: Trial, reps: list[dict], problem: str | None) -> TrialSection:
     return TrialSection(t.id, t.exercise, t.side, t.hold_target_s,
                         [f"#{r.id} {r.kind} {r.n_samples / r.sample_rate_hz:.1f} s"
-                         + (" (simulated)" if r.simulated else "") for r in t.recordings],
+                         + (" (simulated)" if r.simulated else "") + _redone_note(r) for r in t.recordings],
                         any(r.simulated for r in t.recordings), reps,
                         problem or (None if reps else "No reps found in this trial."))
 

@@ -8,6 +8,11 @@ any other), the channel map, the live envelopes, the recorder, calibration and t
 never sleeps and starts no timer: its caller calls ``poll()`` (a GUI timer, or the command line's loop), and
 listeners hear state changes on the caller's thread. Blocking work (``analyse``) is for a worker thread in the
 window. Times of signal are counted in samples received, so a simulator at a speed factor is a virtual clock.
+
+Reps are counted by one plate tracker (``live_hold.PlateHoldTracker``): the live verdicts' own when there is
+an EMG amplifier, else the runner's. The clinician can have the last rep redone (``redo_last_rep``): the count
+goes back by one, and a ``rep_redone`` event on the trial's recordings says which stretch of signal it was;
+the signal stays, and the stored analysis leaves that rep out (``trial_analysis``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,8 +42,7 @@ from clinic.records.security import Actor
 from clinic.records.store import RecordingWriter
 from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.live import LiveEnvelope
-from clinic.signals.live_hold import PhaseEvent
-from clinic.signals.live_reps import LiveRepCounter
+from clinic.signals.live_hold import PhaseEvent, PlateHoldTracker
 from clinic.usecases import calibration as cal
 from devices.types import DeviceInfo, SampleBlock
 
@@ -46,6 +50,9 @@ if TYPE_CHECKING:  # the verdict engine (scipy, the analysis) loads when a trial
     from clinic.signals.live_verdict import LiveVerdicts, Verdict
 
 log = logging.getLogger(__name__)
+
+#: a lift raises the plate's total load at least this far above the lying load (newtons)
+LIFT_RISE_N = 60.0
 
 
 class State(enum.StrEnum):
@@ -127,6 +134,27 @@ class LinkEvent:
         return f"the {self.device} cable was pulled at {self.at_s:.1f} s, {back}"
 
 
+@dataclass(frozen=True)
+class RedoneRep:
+    """A rep the clinician had redone (the patient lost form): which one, and the stretch of the plate's signal
+    it took (seconds on the plate's sample index: movement start to hold end, or to the press of Redo when
+    the hold had not ended)."""
+
+    rep: int
+    start_s: float
+    end_s: float
+
+
+@dataclass
+class _Attempt:
+    """A rep as the plate tracker saw it (its numbering counts every lift, redone or not)."""
+
+    number: int
+    movement_start_s: float
+    hold_end_s: float | None = None
+    redone: bool = False
+
+
 @dataclass
 class TrialOutcome:
     trial_id: int
@@ -134,11 +162,13 @@ class TrialOutcome:
     recordings: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     link_events: list[LinkEvent] = field(default_factory=list)
+    redone: list[RedoneRep] = field(default_factory=list)
     analysis: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"trial_id": self.trial_id, "session_id": self.session_id, "recordings": self.recordings,
-                "errors": self.errors, "link_events": [vars(e) for e in self.link_events]}
+                "errors": self.errors, "link_events": [vars(e) for e in self.link_events],
+                "redone": [vars(r) for r in self.redone]}
 
 
 class MappedStream:
@@ -232,8 +262,10 @@ class SessionRunner:
         self._emg_next = 0
         self._device_news: queue.SimpleQueue[tuple[str, str, str]] = queue.SimpleQueue()
         self._recorder: Recorder | None = None
+        self._redone: list[RedoneRep] = []
         self._trial_id: int | None = None
-        self._reps: LiveRepCounter | None = None
+        self._tracker: PlateHoldTracker | None = None  # the one plate tracker of this trial
+        self._attempts: list[_Attempt] = []
         self._plate_next = 0
         self._capture: _Capture | None = None
         self._step_start: tuple[cal.CalibrationStep, float] | None = None
@@ -253,21 +285,46 @@ class SessionRunner:
         self._coach_listeners.append(listener)
 
     def _coach_event(self, kind: str, event: Verdict | PhaseEvent) -> None:
+        shown = self._as_counted(event)
+        if shown is None:
+            return  # about a rep that was redone
         for listener in list(self._coach_listeners):
-            listener(kind, event)
+            listener(kind, shown)
+
+    def _as_counted(self, event: Verdict | PhaseEvent) -> Verdict | PhaseEvent | None:
+        """``event`` numbered as the clinician counts (redone reps do not count), or None if its rep was
+        redone. Without a plate the verdicts number themselves."""
+        if getattr(event, "source", "plate") == "emg":
+            return event
+        attempt = next((a for a in self._attempts if a.number == event.rep), None)
+        if attempt is None:
+            return event
+        if attempt.redone:
+            return None
+        counted = event.rep - sum(1 for a in self._attempts if a.redone and a.number < event.rep)
+        return event if counted == event.rep else replace(event, rep=counted)
 
     @property
     def verdicts(self) -> list[Verdict]:
-        """This trial's per-rep verdicts so far (live; the stored analysis is ``analyse``'s)."""
-        return list(self.coach.verdicts) if self.coach is not None else []
+        """This trial's per-rep verdicts so far, numbered as counted, none for a redone rep (live; the stored
+        analysis is ``analyse``'s)."""
+        if self.coach is None:
+            return []
+        shown = (self._as_counted(v) for v in list(self.coach.verdicts))
+        return cast("list[Verdict]", [v for v in shown if v is not None])
+
+    @property
+    def redone(self) -> list[RedoneRep]:
+        """The reps redone in this trial so far, numbered as they were counted when redone."""
+        return list(self._redone)
 
     def hold_progress(self) -> tuple[float, float]:
         """(seconds held in the current or last rep, the target hold) for the hold ring; (0, target)
         without a plate."""
         target = self.plan.hold_target_s if self.plan is not None else 0.0
-        if self.coach is None or self.coach.tracker is None:
+        if self._tracker is None:
             return 0.0, target
-        return self.coach.tracker.hold_progress(), target
+        return self._tracker.hold_progress(), target
 
     def _enter(self, state: State, message: str = "") -> None:
         self.state = state
@@ -460,25 +517,27 @@ class SessionRunner:
             assert visit is not None
             self._trial_id = create_trial(s, self.actor, visit, plan.exercise, plan.side, reps=plan.target_reps,
                                           hold_target_s=plan.hold_target_s).id
-        self._reps = None
         plate = self.devices.get("plate")
+        plate_rate = None
         if plate is not None and plate.info is not None and plate.ring is not None:
             self._plate_next = plate.ring.total
-            self._reps = LiveRepCounter(plate.info.sample_rate_hz, rise=60.0)
+            plate_rate = plate.info.sample_rate_hz
         if self.coach is not None:
             self.coach.close()
         self.coach, self.coaching_stopped = None, ""
         emg = self.devices.get("emg")
         if emg is not None and emg.info is not None and emg.ring is not None:
             self._emg_next = emg.ring.total
-            plate_rate = plate.info.sample_rate_hz if self._reps is not None and plate is not None and \
-                plate.info is not None else None
             from clinic.signals.live_verdict import LiveVerdicts
 
             self.coach = LiveVerdicts(emg.info.sample_rate_hz, self.labels(),
                                       plan.side if plan.side in ("left", "right") else "left",
                                       conditioning=self.conditioning, hold_target_s=plan.hold_target_s,
-                                      plate_rate_hz=plate_rate, background=True)
+                                      plate_rate_hz=plate_rate, rise_n=LIFT_RISE_N, background=True)
+        # one tracker: the verdicts' (it times their onset windows), or without an amplifier the runner's own
+        self._tracker = self.coach.tracker if self.coach is not None else (
+            PlateHoldTracker(plate_rate, LIFT_RISE_N, plan.hold_target_s) if plate_rate else None)
+        self._attempts, self._redone = [], []
         self._pulled = set()
         self._held = False
         self._recorder = Recorder(self.factory, self._trial_id, streams, spool_dir=self.spool_dir,
@@ -514,38 +573,91 @@ class SessionRunner:
         for env in self.envelopes.values():
             env.update()
         plate = self.devices.get("plate")
-        if self._reps is not None and plate is not None and plate.ring is not None:
+        if self._tracker is not None and plate is not None and plate.ring is not None:
             rows, first = plate.ring.since(self._plate_next)
             if rows.shape[0]:
                 self._plate_next = first + rows.shape[0]
-                before = self._reps.current
-                self._reps.feed(np.nansum(rows, axis=1) if np.isfinite(rows).any() else rows[:, 0])
-                if self._reps.current != before and self.state == State.RECORDING:
-                    self.rep = self._reps.current
-                    self._enter(State.RECORDING, f"rep {self.rep}")
-                if self.coach is not None and not self.coaching_stopped:
-                    self._coach_safely(self._coach_plate, rows, first)
+                self._track(rows, first)
         emg = self.devices.get("emg")
         if self.coach is not None and not self.coaching_stopped and emg is not None and emg.ring is not None:
             rows, first = emg.ring.since(self._emg_next)
             self._emg_next = first + rows.shape[0]
-            self._coach_safely(self._coach_emg, rows, first)
+            self._coach_safely(lambda: self._coach_emg(rows, first))
 
-    def _coach_plate(self, rows: np.ndarray, first: int) -> None:
-        assert self.coach is not None
-        for phase in self.coach.feed_plate(rows, first):
-            self._coach_event(phase.kind, phase)
+    def _track(self, rows: np.ndarray, first: int) -> None:
+        """Plate rows (newtons per cell) to the one tracker: the rep count, the hold and the coaching's phases.
+        A failing tracker stops the count and the coaching for this trial, never the recording."""
+        assert self._tracker is not None
+        try:
+            if self.coach is not None and self.coach.tracker is self._tracker:
+                phases = self.coach.feed_plate(rows, first)  # also queues the hold starts for the verdicts
+            else:
+                finite = np.isfinite(rows).any(axis=1)
+                phases = self._tracker.feed(np.where(finite, np.nansum(rows, axis=1), np.nan), first)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("the live plate tracker failed")
+            self._tracker = None
+            self.coaching_stopped = f"live rep count and coaching stopped for this trial: {type(exc).__name__}: {exc}"
+            self.notes.append(self.coaching_stopped)
+            return
+        for phase in phases:
+            if phase.kind == "lift":
+                self._attempts.append(_Attempt(phase.rep, phase.movement_start_s))
+            elif phase.kind == "hold_end" and self._attempts and self._attempts[-1].number == phase.rep:
+                self._attempts[-1].hold_end_s = phase.hold_end_s
+        del self._attempts[self._tracker.reps:]  # a lift that never settled into a hold is not a rep
+        self._count()
+        if phases and not self.coaching_stopped:
+            self._coach_safely(lambda: [self._coach_event(phase.kind, phase) for phase in phases])
+
+    def _count(self) -> None:
+        """The rep as the clinician counts it (the one in progress, or the last one), announced while recording."""
+        counted = sum(1 for a in self._attempts if not a.redone)
+        if counted != self.rep and self.state == State.RECORDING:
+            self.rep = counted
+            self._enter(State.RECORDING, f"rep {self.rep}")
+
+    def redo_last_rep(self) -> RedoneRep:
+        """The clinician discards the last rep (the patient lost form) and the patient repeats it: the count
+        goes back by one, and a ``rep_redone`` event on every recording of the trial says which stretch of
+        signal it was (from its movement start to its hold end, or to now if the hold has not ended). The
+        signal stays; the stored analysis leaves that rep out. Reps are counted from the plate: without one
+        there is none to redo."""
+        self._require(State.RECORDING, State.PAUSED)
+        plate = self.devices.get("plate")
+        if self._tracker is None or plate is None or plate.info is None:
+            raise RunnerError("reps are counted from the force plate: without one there is no rep to redo")
+        attempt = next((a for a in reversed(self._attempts) if not a.redone), None)
+        if attempt is None:
+            raise RunnerError("no rep to redo yet")
+        assert self._recorder is not None
+        end_s = attempt.hold_end_s if attempt.hold_end_s is not None else self._tracker.now_s
+        counted = sum(1 for a in self._attempts if not a.redone)
+        rate = plate.info.sample_rate_hz
+        try:
+            self._recorder.mark_span(plate, int(round(attempt.movement_start_s * rate)), int(round(end_s * rate)),
+                                     {"kind": "rep_redone", "rep": counted, "at": self.clock().isoformat(),
+                                      "by": self.actor.username})
+        except RuntimeError as exc:
+            raise RunnerError(f"rep {counted} cannot be redone: {exc}") from exc
+        attempt.redone = True
+        redone = RedoneRep(counted, round(attempt.movement_start_s, 3), round(end_s, 3))
+        self._redone.append(redone)
+        self.rep = counted - 1
+        self._enter(self.state, f"rep {counted} to redo")
+        return redone
 
     def _coach_emg(self, rows: np.ndarray, first: int) -> None:
         assert self.coach is not None
         for verdict in self.coach.feed_emg(rows, first):
             self._coach_event("verdict", verdict)
 
-    def _coach_safely(self, step: Callable[[np.ndarray, int], None], rows: np.ndarray, first: int) -> None:
-        """Live coaching must never stop the recording or the rep count: a failure switches it off for this
-        trial, says why in ``notes`` and the log, and the stored analysis still comes after the trial."""
+    def _coach_safely(self, step: Callable[[], object]) -> None:
+        """Live coaching must never stop the recording or the rep count: a failure (of the verdicts, or of a
+        coaching listener) switches it off for this trial, says why in ``notes`` and the log, and the stored
+        analysis still comes after the trial."""
         try:
-            step(rows, first)
+            step()
         except Exception as exc:  # noqa: BLE001
             log.exception("live coaching failed")
             self.coaching_stopped = f"live coaching stopped for this trial: {type(exc).__name__}: {exc}"
@@ -623,7 +735,7 @@ class SessionRunner:
         self._require(State.ANALYSING)
         assert self._trial_id is not None and self._recorder is not None and self.session_id is not None
         outcome = TrialOutcome(self._trial_id, self.session_id, errors=list(self._recorder.errors),
-                               link_events=self.link_events)
+                               link_events=self.link_events, redone=self.redone)
         if self.interrupted:
             outcome.errors.append(self.interrupted)
         # a pull the patient recovered from is still news: the trial has a gap and is stored interrupted

@@ -3,6 +3,10 @@ calibration, run the analysis, and (``analyze_and_store``) keep the results with
 
 A calibration belongs to one day's session (decisions.md): a session without its own calibration is analysed
 in microvolts, and the result says so, naming the last calibration it did not reuse.
+
+A rep the clinician had redone during the trial (a ``rep_redone`` event on the EMG recording, placed on its
+samples) is left out of the per-rep results and the summary; its signal stays in the recording, and the result
+says which rep it was under ``redone`` and in a note.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic.records.models import Calibration, Trial
+from clinic.records.models import Calibration, Recording, Trial
 from clinic.records.models import Session as VisitSession
 from clinic.records.results import save_trial_results
 from clinic.records.security import Actor
@@ -21,6 +25,10 @@ from clinic.records.store import CorruptRecording, load_physical
 from clinic.signals.analysis import analyze_trial
 from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.onsets import OnsetSettings
+from clinic.signals.summary import rep_summary
+
+#: the recording event of a rep the clinician had redone (``SessionRunner.redo_last_rep``)
+REP_REDONE = "rep_redone"
 
 
 def session_mvc(visit: VisitSession) -> dict[str, float]:
@@ -42,6 +50,45 @@ def calibration_note(s: Session, visit: VisitSession) -> str | None:
     day = earlier.session.started_at.astimezone().date()
     return (f"this session has no calibration of its own; the last one (session {earlier.session_id}, {day}) is "
             "not reused because the electrodes are placed anew each day: amplitudes are in microvolts")
+
+
+def redone_spans(rec: Recording) -> list[tuple[int | None, float, float]]:
+    """Each rep redone during ``rec``: (its number as counted when it was redone, start s, end s on the
+    recording's own time base)."""
+    return [(e.get("rep"), float(e["start_s"]), float(e["start_s"]) + float(e["duration_s"]))
+            for e in rec.events or [] if e.get("kind") == REP_REDONE]
+
+
+def _overlap_s(rep: dict[str, Any], start: float, end: float) -> float:
+    """Seconds the rep (movement start to the end of its lowering) shares with ``start``..``end``."""
+    a = float(rep.get("movement_start_s") or 0.0)
+    b = max(float(rep.get("hold_end_s") or a), float(rep.get("lower_end_s") or a))
+    return min(b, end) - max(a, start)
+
+
+def leave_out_redone(result: dict[str, Any], spans: list[tuple[int | None, float, float]]) -> dict[str, Any]:
+    """``result`` without the reps the clinician had redone: for each span, the rep found by the analysis that
+    overlaps it most is taken out; the rest are numbered again in time order and summarised again. ``redone``
+    lists each span with the rep left out (its metrics, or None when no rep overlaps it)."""
+    if not spans or result.get("error"):
+        return result
+    reps = list(result.get("reps") or [])
+    redone: list[dict[str, Any]] = []
+    notes = list(result.get("notes") or [])
+    for counted, start, end in spans:
+        overlaps = [(_overlap_s(r, start, end), r) for r in reps]
+        best = max(overlaps, key=lambda o: o[0], default=None)
+        left_out = best[1] if best is not None and best[0] > 0 else None
+        if left_out is not None:
+            reps.remove(left_out)
+            notes.append(f"rep {counted} was redone at the clinician's request: its signal ({start:.1f}-{end:.1f} s) "
+                         "is kept in the recording and left out of the per-rep results")
+        else:
+            notes.append(f"a rep redone at the clinician's request ({start:.1f}-{end:.1f} s) matches no rep found "
+                         "by the analysis: nothing was left out")
+        redone.append({"rep": counted, "start_s": round(start, 4), "end_s": round(end, 4), "left_out": left_out})
+    reps = [dict(r, rep=k) for k, r in enumerate(reps, start=1)]
+    return {**result, "reps": reps, "summary": rep_summary(reps), "notes": notes, "redone": redone}
 
 
 def analyze_stored_trial(s: Session, trial: Trial, conditioning: ConditioningSettings,
@@ -79,6 +126,7 @@ def analyze_stored_trial(s: Session, trial: Trial, conditioning: ConditioningSet
     note = calibration_note(s, visit)
     if note:
         result.setdefault("notes", []).append(note)
+    result = leave_out_redone(result, redone_spans(rec))
     result.update(trial_id=trial.id, session_id=visit.id, exercise=trial.exercise, side=trial.side,
                   simulated=any(r.simulated for r in trial.recordings),
                   recording_ids=[r.id for r in trial.recordings],

@@ -112,14 +112,14 @@ def clinic_window(qtbot, tmp_path: Path):  # noqa: ANN001, ANN201
     factory = records_db.session_factory(engine)
     clock = Clock(dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC))
     rigs = []
-    options: dict = {}  # a test may set "faults" (a FaultPlan) or "speed" before it clicks "Use the simulator"
+    options: dict = {}  # a test may set "faults" (a FaultPlan), "speed" or "reps" before it clicks "Use the simulator"
 
     def create_admin(username: str, password: str) -> None:
         with unit_of_work(factory) as s:
             create_first_admin(s, username, password)
 
     def simulator(protocol: str) -> tuple[str, str]:
-        rig = clinic_day_rig(protocol, speed=options.get("speed", 25.0), reps=4, seed=len(rigs),
+        rig = clinic_day_rig(protocol, speed=options.get("speed", 25.0), reps=options.get("reps", 4), seed=len(rigs),
                              faults=options.get("faults")).start()
         rigs.append(rig)
         return rig.emg_path, rig.plate_path
@@ -160,10 +160,11 @@ def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
         said += [f"step {i}: {steps.item(i).text()}" for i in range(steps.count())]
         runner = window.host.runner
         if runner is not None:
-            counter = runner._reps
+            tracker = runner._tracker
             said.append(f"runner: {runner.state} rep {runner.rep}, {runner.seconds_recorded:.1f} s recorded, "
-                        f"counter baseline {getattr(counter, 'baseline', None)} reps {getattr(counter, 'reps', None)} "
-                        f"seen {getattr(counter, '_seen', None)}, busy {window.host.busy}, notes {runner.notes}, "
+                        f"tracker baseline {getattr(tracker, 'baseline', None)} reps {getattr(tracker, 'reps', None)} "
+                        f"phase {getattr(tracker, 'phase', None)} at {getattr(tracker, 'now_s', None)} s, redone "
+                        f"{runner.redone}, busy {window.host.busy}, notes {runner.notes}, "
                         + ", ".join(f"{k}: {d.state} ring {d.ring.total if d.ring is not None else None}"
                                     for k, d in runner.devices.items()) + f" plate_next {runner._plate_next}")
         report.sections.append(("window labels", "\n".join(said)))

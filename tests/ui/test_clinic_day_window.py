@@ -1,7 +1,8 @@
 """The whole clinic day in the window, through its own widgets, with the simulator on real ptys and a real SQLite
 file: first administrator, a physiotherapist, a new patient and episode, device set-up (Cyton, 6 channels),
-calibration (rest + 6 MVCs), Cook Hip Lift left with per-rep results, pain and notes; the patient page; a week
-later (test clock) a second session, and the weeks side by side. An event-loop watchdog runs throughout."""
+calibration (rest + 6 MVCs), Cook Hip Lift left with the live coaching on the session screen and one rep redone
+(the button on day 1, F7 a week later), per-rep results, pain and notes; the patient page; a week later (test
+clock) a second session, and the weeks side by side. An event-loop watchdog runs throughout."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from clinic.records.models import Calibration, RepResult
 from clinic.records.models import Session as VisitSession
 from clinic.usecases.calibration import schedule
+from ui.live_plot import LivePlot
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 MAP6 = {"ch1": "glute_max_left", "ch2": "hamstrings_left", "ch3": "erector_spinae_left",
@@ -33,8 +35,9 @@ def sign_in(qtbot, w, username: str, password: str) -> None:  # noqa: ANN001
     qtbot.waitUntil(lambda: w.actor is not None and w.actor.username == username, timeout=T)
 
 
-def one_session(qtbot, w, *, expect_default_map: bool) -> None:  # noqa: ANN001
-    """From the patient page: set-up, calibration, 3 reps of Cook Hip Lift left, pain and notes, end."""
+def one_session(qtbot, w, *, expect_default_map: bool, redo_by_key: bool) -> None:  # noqa: ANN001
+    """From the patient page: set-up, calibration, 3 reps of Cook Hip Lift left with the second one redone
+    (Redo last rep: the button, or F7), pain and notes, end."""
     click(qtbot, w.patient.session_button)
     setup = w.session_setup
     assert w.pages.currentWidget() is setup
@@ -67,16 +70,42 @@ def one_session(qtbot, w, *, expect_default_map: bool) -> None:  # noqa: ANN001
     click(qtbot, cal.store_button)
     qtbot.waitUntil(lambda: w.pages.currentWidget() is w.session, timeout=T)
     session = w.session
+    # the live coaching is on the session screen itself, the page's one live view of the runner
+    qtbot.waitUntil(lambda: session.coaching is not None and session.coaching.isVisible(), timeout=T)
+    coaching = session.coaching
+    assert all(coaching.isAncestorOf(plot) for plot in session.findChildren(LivePlot))
     session.exercise.setCurrentIndex(0)  # Cook Hip Lift, left
     session.target_reps.setValue(3)
+    assert not session.redo_button.isEnabled()
     click(qtbot, session.start_button)
+    phases: list[tuple[str, int]] = []
+    runner.add_coaching_listener(lambda kind, event: phases.append((kind, event.rep)))
+    qtbot.waitUntil(lambda: ("hold_end", 2) in phases, timeout=T)  # the second rep's hold is over
+    assert runner.rep == 2
+    # the per-rep verdict as it happens, on this screen (the healthy profile: the glute first)
+    qtbot.waitUntil(lambda: coaching.verdict_panel.verdict.text().startswith("rep "), timeout=T)
+    if redo_by_key:
+        qtbot.keyClick(session, QtCore.Qt.Key.Key_F7)
+    else:
+        click(qtbot, session.redo_button)
+    assert runner.rep == 1 and [r.rep for r in runner.redone] == [2], runner.redone
+    assert "Rep 2 is done again" in session.message.text()
+    qtbot.waitUntil(lambda: "rep 1 of 3" in coaching.verdict_panel.reps.text(), timeout=T)  # the count went back
     qtbot.waitUntil(lambda: runner.rep >= 3, timeout=T)  # the rep in progress, as the clinician sees it
-    assert "Rep 3 of 3" in session.rep_label.text() or runner.rep > 3
+    qtbot.waitUntil(lambda: "rep 3 of 3" in coaching.verdict_panel.reps.text() or runner.rep > 3, timeout=T)
     qtbot.waitUntil(lambda: runner.rep >= 4, timeout=T)  # the third is complete
+    assert coaching.frames > 0
     click(qtbot, session.stop_button)
-    qtbot.waitUntil(lambda: session.results.rowCount() >= 3, timeout=T)
+    qtbot.waitUntil(lambda: session.results.rowCount() >= 4, timeout=T)
     assert session.analysis_bar.isHidden()
+    labels = [session.results.text(r, 1) for r in range(session.results.rowCount())]
+    # 3 reps and the redone one between the first and the second; when Start came mid-rep (the simulated
+    # patient does not wait for the clinician), the analysis also finds that cut rep before them
+    cut = labels == ["1", "2", "redone", "3", "4"]
+    assert labels == ["1", "redone", "2", "3"] or cut, labels
+    assert f"{4 if cut else 3} reps analysed and stored; 1 redone (left out)" in session.message.text()
     orders = [session.results.text(r, 2) for r in range(session.results.rowCount())]
+    assert "(redone: left out)" in orders[labels.index("redone")]
     # the healthy profile (a rep cut by Start may not be)
     assert sum(o.startswith("glute_max") for o in orders) >= 2, orders
     assert all(session.results.text(r, 6) != "-" for r in range(session.results.rowCount()))  # %MVC
@@ -93,6 +122,7 @@ def test_the_whole_clinic_day_in_the_window(qtbot, clinic_window, loop_watchdog)
     # 10x real time: the EMG and the plate are aligned by their first samples' wall-clock times, so at 25x a
     # 40 ms start skew would move the plate a whole second against the EMG and blur the firing order
     w.simulator_options["speed"] = 10.0
+    w.simulator_options["reps"] = 6  # 3 counted, 1 redone, and room for a rep cut by Start
     w.show()
     qtbot.waitExposed(w)
     loop_watchdog.context = lambda: (f"{type(w.pages.currentWidget()).__name__} {w.host.state.value} "
@@ -128,14 +158,14 @@ def test_the_whole_clinic_day_in_the_window(qtbot, clinic_window, loop_watchdog)
     click(qtbot, w.patient.episode_form.save_button)
     qtbot.waitUntil(lambda: w.patient.episodes.rowCount() == 1, timeout=T)
     # day 1
-    one_session(qtbot, w, expect_default_map=False)
+    one_session(qtbot, w, expect_default_map=False, redo_by_key=False)
     qtbot.waitUntil(lambda: w.patient.sessions.rowCount() == 1 and w.patient.sessions.text(0, 4) != "0",
                     timeout=T)
     row = [w.patient.sessions.text(0, c) for c in range(8)]
     assert row[2] == "3" and row[5].endswith("%") and row[6] != "-", row  # pain, glute first share, %MVC
     # a week later
     w.clock.now += dt.timedelta(days=7)
-    one_session(qtbot, w, expect_default_map=True)
+    one_session(qtbot, w, expect_default_map=True, redo_by_key=True)
     qtbot.waitUntil(lambda: w.patient.progress.rowCount() == 2, timeout=T)
     assert [w.patient.progress.text(r, 0) for r in range(2)] == ["1", "2"]
     assert all(w.patient.progress.text(r, 3).endswith("%") for r in range(2))

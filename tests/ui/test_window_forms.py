@@ -5,6 +5,7 @@ a future birth date, a muscle given to two channels, an MVC below rest); the key
 from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
+from shiboken6 import isValid
 from sqlalchemy import func, select
 
 from clinic.records.models import Calibration, DeviceChannelMap, Patient, Recording, Trial
@@ -96,7 +97,8 @@ def test_the_keyboard_contract(qtbot, clinic_window) -> None:  # noqa: ANN001
     qtbot.keyClick(form.mrn, QtCore.Qt.Key.Key_Escape)
     assert w.pages.currentWidget() is w.devices_page
     for action, keys in ((w.act_new_patient, "Ctrl+N"), (w.act_quit, "Ctrl+Q"), (w.act_lock, "Ctrl+L"),
-                         (w.act_start, "F5"), (w.act_stop, "F8")):
+                         (w.act_start, "F5"), (w.act_pause, "F6"), (w.act_redo, "F7"), (w.act_stop, "F8"),
+                         (w.act_next, "F9")):
         assert action.shortcut().toString() == keys
 
 
@@ -206,16 +208,45 @@ def test_lock_then_unlock_as_another_user_and_sign_out(qtbot, clinic_window) -> 
     assert w.actor is None and w.stack.currentWidget() is w.sign_in and w.patients.model.rowCount() == 0
 
 
-def test_the_coaching_screen_opens_from_the_session_and_paints(qtbot, clinic_window) -> None:  # noqa: ANN001
+def test_the_live_coaching_is_on_the_session_screen_and_the_patient_screen_opens(qtbot, clinic_window) -> None:  # noqa: ANN001
     w = clinic_window
     patient_id = sign_in_directly(w)
     w.show()
     _recording(qtbot, w, patient_id)
-    qtbot.mouseClick(w.session.coach_button, LEFT)
+    qtbot.waitUntil(lambda: w.session.coaching is not None, timeout=T)
     coaching = w.session.coaching
-    assert coaching is not None and coaching.isVisible() and coaching.biofeedback is not None
-    qtbot.waitUntil(lambda: coaching.frames > 3, timeout=T)  # the verdict view paints beside the session
+    assert w.session.isAncestorOf(coaching) and coaching.isVisible()
+    qtbot.waitUntil(lambda: coaching.frames > 3, timeout=T)  # the verdict view paints on the session screen
+    assert coaching.pacer.timer.interval() == w.host.timer.interval()  # no faster than the runner is polled
+    w.act_patients.trigger()  # another page: the hidden view paints nothing
+    frames = coaching.frames
+    qtbot.wait(300)
+    assert coaching.frames == frames and not coaching.pacer.timer.isActive()
+    w.act_session.trigger()
+    qtbot.waitUntil(lambda: coaching.frames > frames, timeout=T)
+    qtbot.mouseClick(w.session.biofeedback_button, LEFT)
+    bio = coaching.biofeedback
+    assert bio is not None and bio.isVisible() and bio.isWindow()  # the patient's own window (one screen here)
     qtbot.mouseClick(w.session.stop_button, LEFT)
     qtbot.waitUntil(lambda: "Trial" in w.session.message.text(), timeout=T)
-    w.session.close_coaching()
-    assert w.session.coaching is None
+    qtbot.mouseClick(w.session.end_button, LEFT)
+    qtbot.waitUntil(lambda: w.session.coaching is None and w.pages.currentWidget() is w.patient, timeout=T)
+    assert not isValid(bio) or not bio.isVisible()  # the patient's screen went with the session
+
+
+def test_redo_last_rep_without_a_counted_rep_says_so(qtbot, clinic_window) -> None:  # noqa: ANN001
+    w = clinic_window
+    patient_id = sign_in_directly(w)
+    w.show()
+    _recording(qtbot, w, patient_id)
+    qtbot.waitUntil(lambda: not w.host.busy, timeout=T)  # the start's database work is done
+    assert not w.session.redo_button.isEnabled()  # no rep counted yet
+    assert w.act_redo.isEnabled() and w.act_redo.shortcut().toString() == "F7"
+    w.act_redo.trigger()  # F7 before the first rep (the simulated patient is still calibrating)
+    assert "no rep to redo" in w.session.message.text()
+    assert w.host.runner.redone == [] and w.host.recording
+    qtbot.waitUntil(lambda: w.host.runner.rep >= 1, timeout=T)
+    qtbot.waitUntil(lambda: w.session.redo_button.isEnabled(), timeout=T)
+    qtbot.mouseClick(w.session.stop_button, LEFT)
+    qtbot.waitUntil(lambda: "Trial" in w.session.message.text(), timeout=T)
+    assert not w.session.redo_button.isEnabled()

@@ -1,22 +1,33 @@
-"""The session screen: choose the exercise and its targets, Start / Pause / Stop / Next exercise, the live
-envelopes and rep count, then the per-rep results (analysis on a worker with a progress indicator), and the
+"""The session screen: choose the exercise and its targets, Start / Pause / Stop / Redo last rep / Next
+exercise, the runner's live coaching (per-rep verdict with the cue, rep counter, hold ring, envelopes with
+onsets, the plate), then the per-rep results (analysis on a worker with a progress indicator), and the
 session's pain score and notes. A pulled cable shows a banner while the runner is paused; what was received
-is kept."""
+is kept. The patient's biofeedback screen opens from here, full screen on a second monitor when there is one.
+
+The coaching view is the runner's one live view on this page (``ui.coaching.live_view``): it paints on its own
+paced frames, no faster than the host polls the runner (new samples come no faster), and none while hidden.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from importlib import import_module
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from sqlalchemy.orm import Session
 
 from clinic.records.editing import update_session
 from clinic.records.models import Session as VisitSession
 from clinic.records.security import Actor
-from clinic.usecases.runner import ExercisePlan, State, TrialOutcome
-from ui.live_plot import LivePlot
+from clinic.usecases.runner import ExercisePlan, RunnerError, SessionRunner, State, TrialOutcome
 from ui.models import RowsModel, num
 from ui.session_host import SessionHost
+
+if TYPE_CHECKING:  # the coaching view loads the verdict engine (scipy): it is imported on a worker
+    from ui.coaching.live_view import LiveCoachingView
+
+COACHING_MODULE = "ui.coaching.live_view"
 
 #: what the clinician picks -> (exercise, side)
 EXERCISES = (("Cook Hip Lift, left", "cook_hip_lift", "left"), ("Cook Hip Lift, right", "cook_hip_lift", "right"),
@@ -28,18 +39,26 @@ REP_COLUMNS = ("Trial", "Rep", "Firing order", "Glute lead over hamstrings (ms)"
                "Hold (s)", "Glute %MVC", "Plate left share (%)")
 
 
+def _rep_row(trial_id: int, label: object, rep: dict[str, Any], order_note: str = "") -> tuple[Any, ...]:
+    glute = ((rep.get("hold_amplitude") or {}).get("glute_max") or {})
+    hold = rep.get("hold_ms")
+    return (trial_id, label, (" > ".join(rep.get("firing_order") or []) or "-") + order_note,
+            num(rep.get("glute_lead_hamstrings_ms"), "{:.0f}"), num(rep.get("glute_lead_erector_spinae_ms"), "{:.0f}"),
+            num(None if hold is None else hold / 1000.0), num(glute.get("mean_pct_mvc")),
+            num((rep.get("plate") or {}).get("left_pct"), "{:.0f}"))
+
+
 def rep_rows(outcome: TrialOutcome) -> list[tuple[Any, ...]]:
+    """One row per rep counted, and one per rep the clinician had redone (its figures, marked as left out), in
+    time order."""
     analysis = outcome.analysis or {}
-    rows = []
-    for rep in analysis.get("reps") or []:
-        glute = ((rep.get("hold_amplitude") or {}).get("glute_max") or {})
-        hold = rep.get("hold_ms")
-        rows.append((outcome.trial_id, rep.get("rep"), " > ".join(rep.get("firing_order") or []) or "-",
-                     num(rep.get("glute_lead_hamstrings_ms"), "{:.0f}"),
-                     num(rep.get("glute_lead_erector_spinae_ms"), "{:.0f}"),
-                     num(None if hold is None else hold / 1000.0), num(glute.get("mean_pct_mvc")),
-                     num((rep.get("plate") or {}).get("left_pct"), "{:.0f}")))
-    return rows
+    timed = [(float(r.get("movement_start_s") or 0.0), _rep_row(outcome.trial_id, r.get("rep"), r))
+             for r in analysis.get("reps") or []]
+    for redone in analysis.get("redone") or []:
+        left_out = redone.get("left_out") or {}
+        timed.append((float(left_out.get("movement_start_s") or redone["start_s"]),
+                      _rep_row(outcome.trial_id, "redone", left_out, " (redone: left out)")))
+    return [row for _, row in sorted(timed, key=lambda t: t[0])]
 
 
 def save_pain_and_notes(s: Session, actor: Actor, session_id: int, pain: int | None, notes: str) -> int:
@@ -66,10 +85,14 @@ class SessionPage(QtWidgets.QWidget):
         self.hold_target.setSuffix(" s hold")
         self.start_button = QtWidgets.QPushButton("Start (F5)", objectName="startTrialButton")
         self.pause_button = QtWidgets.QPushButton("Pause (F6)", objectName="pauseTrialButton")
+        self.redo_button = QtWidgets.QPushButton("Redo last rep (F7)", objectName="redoRepButton")
+        self.redo_button.setToolTip("The patient lost form: the last rep does not count and is done again (its "
+                                    "signal is kept and left out of the results)")
         self.stop_button = QtWidgets.QPushButton("Stop (F8)", objectName="stopTrialButton")
         self.next_button = QtWidgets.QPushButton("Next exercise (F9)", objectName="nextExerciseButton")
         self.start_button.clicked.connect(self.start_trial)
         self.pause_button.clicked.connect(self.toggle_pause)
+        self.redo_button.clicked.connect(self.redo_last_rep)
         self.stop_button.clicked.connect(self.stop_trial)
         self.next_button.clicked.connect(self.next_exercise)
         self.banner = QtWidgets.QLabel("", objectName="cableBanner", wordWrap=True,
@@ -77,12 +100,13 @@ class SessionPage(QtWidgets.QWidget):
                                                   "font-weight: bold")
         self.banner.hide()
         self.state_label = QtWidgets.QLabel("", objectName="sessionState")
-        self.rep_label = QtWidgets.QLabel("", objectName="repCount", styleSheet="font-size: 20px")
         self.analysis_bar = QtWidgets.QProgressBar(objectName="analysisProgress")
         self.analysis_bar.setRange(0, 0)  # busy: the analysis reports no steps
         self.analysis_bar.hide()
-        self.plot_box = QtWidgets.QVBoxLayout()
-        self.plot: LivePlot | None = None
+        self.coaching: LiveCoachingView | None = None  # the runner's live coaching, made when the session begins
+        self.coaching_box = QtWidgets.QWidget(objectName="coachingBox")
+        self.coaching_layout = QtWidgets.QVBoxLayout(self.coaching_box)
+        self.coaching_layout.setContentsMargins(0, 0, 0, 0)
         self.results = RowsModel(REP_COLUMNS, self)
         self.table = QtWidgets.QTableView(objectName="repResults")
         self.table.setModel(self.results)
@@ -96,10 +120,10 @@ class SessionPage(QtWidgets.QWidget):
         self.end_button = QtWidgets.QPushButton("End session", objectName="endSessionButton")
         self.end_button.clicked.connect(self.end_session)
         self.message = QtWidgets.QLabel("", objectName="sessionMessage", wordWrap=True)
-        self.coach_button = QtWidgets.QPushButton("Coaching screen", objectName="coachingButton")
-        self.coach_button.setToolTip("Per-rep verdicts, cues, hold ring and a patient-facing biofeedback window")
-        self.coach_button.clicked.connect(self.open_coaching)
-        self.coaching = None  # ui.coaching.live_view.LiveCoachingView of this runner, made on first use
+        self.biofeedback_button = QtWidgets.QPushButton("Patient screen", objectName="biofeedbackButton")
+        self.biofeedback_button.setToolTip("The patient's biofeedback: a big bar per muscle, the rep count and the "
+                                           "hold ring (full screen on a second monitor when there is one)")
+        self.biofeedback_button.clicked.connect(self.open_biofeedback)
         plan = QtWidgets.QHBoxLayout()
         plan.addWidget(QtWidgets.QLabel("Exercise"))
         plan.addWidget(self.exercise, 2)
@@ -108,11 +132,10 @@ class SessionPage(QtWidgets.QWidget):
         plan.addWidget(QtWidgets.QLabel("Hold (5-8 s)"))
         plan.addWidget(self.hold_target)
         controls = QtWidgets.QHBoxLayout()
-        for b in (self.start_button, self.pause_button, self.stop_button, self.next_button):
+        for b in (self.start_button, self.pause_button, self.redo_button, self.stop_button, self.next_button):
             controls.addWidget(b)
-        controls.addWidget(self.rep_label)
         controls.addStretch(1)
-        controls.addWidget(self.coach_button)
+        controls.addWidget(self.biofeedback_button)
         end = QtWidgets.QFormLayout()
         end.addRow("Pain (0-10)", self.pain)
         end.addRow("Notes", self.notes)
@@ -120,42 +143,47 @@ class SessionPage(QtWidgets.QWidget):
         end_buttons.addWidget(self.save_button)
         end_buttons.addWidget(self.end_button)
         end_buttons.addStretch(1)
+        # below the live coaching (a splitter between them): the per-rep table, and beside it pain and notes
+        per_rep = QtWidgets.QVBoxLayout()
+        per_rep.addWidget(self.analysis_bar)
+        per_rep.addWidget(QtWidgets.QLabel("<b>Per rep</b>"))
+        per_rep.addWidget(self.table)
+        session_end = QtWidgets.QVBoxLayout()
+        session_end.addLayout(end)
+        session_end.addLayout(end_buttons)
+        session_end.addStretch(1)
+        results = QtWidgets.QWidget()
+        results_layout = QtWidgets.QHBoxLayout(results)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.addLayout(per_rep, 3)
+        results_layout.addLayout(session_end, 2)
+        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical, objectName="sessionSplitter")
+        self.splitter.addWidget(self.coaching_box)
+        self.splitter.addWidget(results)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 1)
+        self.coaching_first()
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(plan)
         layout.addLayout(controls)
         layout.addWidget(self.state_label)
-        layout.addLayout(self.plot_box, 2)
-        layout.addWidget(self.analysis_bar)
-        layout.addWidget(QtWidgets.QLabel("<b>Per rep</b>"))
-        layout.addWidget(self.table, 2)
-        layout.addLayout(end)
-        layout.addLayout(end_buttons)
+        layout.addWidget(self.splitter, 1)
         layout.addWidget(self.message)
         host.state_changed.connect(self._on_state)
-        host.polled.connect(self._refresh_plot)
         self._next_after_analysis = False
-        self._plot_key: tuple[tuple[str, ...], float] | None = None
-        self._frame = 0
         self._buttons()
 
     def begin(self) -> None:
-        """The runner is ready (calibrated or not): show its envelopes and allow Start."""
+        """The runner is ready (calibrated or not): show its live coaching and allow Start."""
         runner = self.host.runner
         assert runner is not None
-        env = runner.envelopes.get("emg")
-        names = tuple(runner.labels())
-        if self.plot is not None and env is not None and self._plot_key == (names, env.rate_hz):
-            self.plot.ring = env.ring  # the same channels: re-point the plot (building one costs ~0.2 s)
-            self.plot.show()
-        else:
-            if self.plot is not None:
-                self.plot.deleteLater()
-                self.plot = None
-            if env is not None:
-                self.plot = LivePlot(env.ring, env.rate_hz, list(names), "uV envelope")
-                self._plot_key = (names, env.rate_hz)
-                self.plot_box.addWidget(self.plot)
+        if self.coaching is None or self.coaching.runner is not runner:
+            self.close_coaching()
+            # the view's module loads the verdict engine (scipy): imported on a worker, then built here
+            self.host.env.workers.submit(import_module, COACHING_MODULE, name="load the coaching view",
+                                         on_done=lambda module: self._show_coaching(runner, module),
+                                         on_error=self._failed)
         self.results.clear()
         self.pain.setValue(-1)
         self.notes.clear()
@@ -163,6 +191,13 @@ class SessionPage(QtWidgets.QWidget):
         self.banner.hide()
         self.state_label.setText(f"Ready: {runner.state.value}")
         self._buttons()
+
+    def coaching_first(self) -> None:
+        """While recording the live coaching takes most of the page; after Stop the per-rep table gets room."""
+        self.splitter.setSizes([4000, 1000])  # proportions: Qt scales them to fit
+
+    def results_first(self) -> None:
+        self.splitter.setSizes([1000, 1000])
 
     def plan(self) -> ExercisePlan:
         _, exercise, side = EXERCISES[self.exercise.currentIndex()]
@@ -175,7 +210,22 @@ class SessionPage(QtWidgets.QWidget):
             return
         self.message.clear()
         self.start_button.setEnabled(False)
+        self.coaching_first()
         self.host.run(runner.start_trial, self.plan(), on_done=lambda _: self._buttons(), on_error=self._failed)
+
+    def redo_last_rep(self) -> None:
+        """The patient lost form: the last rep does not count and is done again (``SessionRunner.redo_last_rep``:
+        its signal is kept, and the analysis leaves it out)."""
+        runner = self.host.runner
+        if runner is None or runner.state not in (State.RECORDING, State.PAUSED) or self.host.busy:
+            return
+        try:
+            redone = runner.redo_last_rep()
+        except RunnerError as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText(f"Rep {redone.rep} is done again: its signal is kept and left out of the results.")
+        self._buttons()
 
     def toggle_pause(self) -> None:
         runner = self.host.runner
@@ -218,9 +268,13 @@ class SessionPage(QtWidgets.QWidget):
         self.analysis_bar.hide()
         rows = rep_rows(outcome)
         self.results.set_rows(self.results.rows + rows)
+        self.results_first()
         problems = outcome.errors + ([outcome.analysis["error"]] if outcome.analysis and
                                      "error" in outcome.analysis else [])
-        self.message.setText(f"Trial {outcome.trial_id}: {len(rows)} reps analysed and stored."
+        redone = len((outcome.analysis or {}).get("redone") or [])
+        counted = len(rows) - redone
+        self.message.setText(f"Trial {outcome.trial_id}: {counted} reps analysed and stored"
+                             + (f"; {redone} redone (left out)." if redone else ".")
                              + (" " + "; ".join(problems) if problems else ""))
         if self._next_after_analysis:
             self._next_after_analysis = False
@@ -257,34 +311,39 @@ class SessionPage(QtWidgets.QWidget):
             if patient_id is not None:
                 self.ended.emit(patient_id)
 
-        if self.plot is not None:
-            self.plot.hide()  # kept for the next session with the same channels
         self.close_coaching()
         self.host.close(on_done=ended)
 
-    def open_coaching(self) -> None:
-        """The live coaching screen for this session's runner (its own window, for a second monitor), with the
-        patient-facing biofeedback window beside it."""
-        runner = self.host.runner
-        if runner is None or "emg" not in runner.devices:
-            self.message.setText("Set up the EMG amplifier first.")
+    def _show_coaching(self, runner: SessionRunner, module: ModuleType) -> None:
+        """Put ``runner``'s live coaching view on the page (unless another session began meanwhile)."""
+        if runner is not self.host.runner or runner.state == State.IDLE:
             return
-        if self.coaching is None or self.coaching.runner is not runner:
-            from ui.coaching.live_view import LiveCoachingView
-            from ui.coaching.sound import CueSounds
+        from ui.coaching.sound import CueSounds
 
-            self.close_coaching()
-            self.coaching = LiveCoachingView(runner, window_s=10.0, max_fps=60.0, sounds=CueSounds(enabled=False))
-            self.coaching.setWindowTitle("GluteLab - live coaching")
-            self.coaching.resize(1100, 800)
-            self.coaching.open_biofeedback({})
-        self.coaching.show()
-        self.coaching.raise_()
+        self.close_coaching()
+        # frames no faster than the runner is polled: the envelopes and the plate move only then
+        fps = 1000.0 / max(1, self.host.timer.interval())
+        self.coaching = module.LiveCoachingView(runner, window_s=10.0, max_fps=fps, sounds=CueSounds(enabled=False))
+        self.coaching.setObjectName("liveCoaching")
+        self.coaching_layout.addWidget(self.coaching)
+        self._buttons()
+
+    def open_biofeedback(self) -> None:
+        """The patient-facing biofeedback window: full screen on a second monitor when there is one, else a
+        window of its own. It reads the same runner on its own paced frames."""
+        if self.coaching is None:
+            self.message.setText("Set up the devices first.")
+            return
+        here = self.screen()
+        other = next((screen for screen in QtGui.QGuiApplication.screens() if screen is not here), None)
+        window = self.coaching.open_biofeedback({}, other)
+        window.raise_()
 
     def close_coaching(self) -> None:
         if self.coaching is not None:
             self.coaching.close_biofeedback()
-            self.coaching.close()
+            self.coaching_layout.removeWidget(self.coaching)
+            self.coaching.hide()  # its frames stop at once
             self.coaching.deleteLater()
             self.coaching = None
 
@@ -294,8 +353,6 @@ class SessionPage(QtWidgets.QWidget):
         self.state_label.setText(f"{state}: {message}")
         if state == State.RECORDING.value and runner is not None:
             self.banner.hide()
-            target = runner.plan.target_reps if runner.plan else 0
-            self.rep_label.setText(f"Rep {runner.rep} of {target}")
         elif state == State.PAUSED.value and "cable" in message:
             self.banner.setText(f"Recording paused: {message}. Plug the cable back in; nothing recorded is "
                                 "lost.")
@@ -308,14 +365,13 @@ class SessionPage(QtWidgets.QWidget):
         self.start_button.setEnabled(not busy and state in (State.SETUP, State.READY, State.SAVED))
         self.pause_button.setEnabled(not busy and state in (State.RECORDING, State.PAUSED))
         self.pause_button.setText("Resume (F6)" if state == State.PAUSED else "Pause (F6)")
+        runner = self.host.runner
+        self.redo_button.setEnabled(not busy and state in (State.RECORDING, State.PAUSED) and runner is not None
+                                    and runner.rep > 0)
         self.stop_button.setEnabled(not busy and state in (State.RECORDING, State.PAUSED))
         self.next_button.setEnabled(not busy and state in (State.RECORDING, State.PAUSED, State.READY,
                                                             State.SAVED))
         self.exercise.setEnabled(state not in (State.RECORDING, State.PAUSED))
         self.save_button.setEnabled(not busy and self.host.runner is not None)
         self.end_button.setEnabled(state not in (State.RECORDING, State.PAUSED, State.ANALYSING))
-
-    def _refresh_plot(self) -> None:
-        self._frame += 1
-        if self.plot is not None and self.isVisible() and self._frame % 3 == 0:  # ~8 Hz: the polls are 40 ms
-            self.plot.refresh()
+        self.biofeedback_button.setEnabled(self.coaching is not None)

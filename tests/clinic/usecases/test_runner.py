@@ -162,7 +162,7 @@ def test_the_clinician_pauses_and_resumes_and_nothing_is_lost(db, tmp_path, sim_
 def test_the_live_rep_count_finds_the_lying_load_when_started_mid_rep() -> None:
     import numpy as np
 
-    from clinic.signals.live_reps import LiveRepCounter
+    from clinic.signals.live_hold import PlateHoldTracker
 
     rate = 100.0
     lying, lifted = 100.0, 260.0
@@ -171,10 +171,14 @@ def test_the_live_rep_count_finds_the_lying_load_when_started_mid_rep() -> None:
     for _ in range(3):
         parts += [np.full(200, lying), np.full(300, lifted)]
     parts.append(np.full(200, lying))
-    counter = LiveRepCounter(rate, rise=60.0)
+    tracker = PlateHoldTracker(rate, 60.0, hold_target_s=2.0)
+    events = []
+    first = 0
     for block in np.array_split(np.concatenate(parts), 37):
-        counter.feed(block)
-    assert counter.baseline == pytest.approx(lying) and counter.reps == 3
+        events += tracker.feed(block, first)
+        first += len(block)
+    assert tracker.baseline == pytest.approx(lying) and tracker.reps == 3
+    assert [e.kind for e in events if e.kind in ("lift", "hold_end")] == ["lift", "hold_end"] * 3
 
 
 def test_a_failing_live_coaching_is_switched_off_and_the_poll_goes_on(tmp_path) -> None:  # noqa: ANN001
@@ -203,3 +207,110 @@ def test_a_failing_live_coaching_is_switched_off_and_the_poll_goes_on(tmp_path) 
     runner.poll()
     assert runner.coaching_stopped.startswith("live coaching stopped for this trial: FloatingPointError")
     assert runner.notes == [runner.coaching_stopped]  # said once
+
+
+def test_the_clinician_has_the_last_rep_redone_and_the_analysis_leaves_it_out(db, tmp_path) -> None:  # noqa: ANN001
+    """4 reps on the simulator at 10x; after the second one's hold the clinician presses Redo: the count goes back,
+    the verdicts are numbered as counted, every recording keeps all its samples and a rep_redone event, and
+    the stored analysis has 3 reps with the redone one listed apart."""
+    import time
+
+    from pypdf import PdfReader
+
+    from clinic.records.models import Recording
+    from clinic.records.store import load_segments
+    from clinic.settings import Settings
+    from clinic.usecases.reports import build_session_report
+    from devices.simulator.rig import SimulatedRig
+
+    _, factory = db
+    with unit_of_work(factory) as s:
+        patient_id = create_patient(s, SYSTEM, "RUN-3", "Runner", "Rae", dt.date(1980, 1, 1)).id
+    runner = _runner(factory, tmp_path)
+    seen: list[str] = []
+    runner.add_listener(lambda state, message: seen.append(message))
+    coaching: list[tuple[str, object]] = []
+    runner.add_coaching_listener(lambda kind, event: coaching.append((kind, event)))
+    with SimulatedRig(speed=10.0, profile="healthy", reps=4, rest_s=2.0, seed=1) as rig:
+        truth = rig.scenario.truth
+        try:
+            runner.set_up(patient_id, DeviceSpec(rig.emg_path, "glutelab", "emg"),
+                          DeviceSpec(rig.plate_path, "glutelab", "plate"))
+            runner.start_trial(ExercisePlan("cook_hip_lift", "left", target_reps=3))
+            with pytest.raises(RunnerError, match="no rep to redo"):
+                runner.redo_last_rep()
+            deadline = time.monotonic() + 60.0  # a safety net only: the signal's own clock decides
+            while not any(k == "hold_end" and e.rep == 2 for k, e in coaching) and time.monotonic() < deadline:
+                runner.poll()
+                time.sleep(0.02)
+            assert runner.rep == 2
+            redone = runner.redo_last_rep()
+            assert redone.rep == 2 and runner.rep == 1 and seen[-1] == "rep 2 to redo"
+            assert redone.start_s == pytest.approx(truth[1].movement_start_s, abs=0.5)
+            assert redone.end_s == pytest.approx(truth[1].hold_end_s, abs=0.5)
+            assert runner.wait_for_signal(rig.scenario.duration_s, slack_s=20.0) == "done"
+            assert runner.rep == 3  # the patient repeated it
+            runner.stop_trial()
+            outcome = runner.analyse()
+        finally:
+            runner.close()
+    assert [m for m in seen if m.startswith("rep ")] == ["rep 1", "rep 2", "rep 2 to redo", "rep 2", "rep 3"]
+    assert [v.rep for v in runner.verdicts] == [1, 2, 3]  # attempts 1, 3, 4 as counted; none for the redone one
+    assert [e.rep for k, e in coaching if k == "hold_end"] == [1, 2, 2, 3]
+    assert outcome.redone == [redone] and outcome.as_dict()["redone"][0]["rep"] == 2
+    analysis = outcome.analysis
+    assert analysis is not None and "error" not in analysis
+    assert analysis["summary"]["reps"] == 3 and [r["rep"] for r in analysis["reps"]] == [1, 2, 3]
+    (entry,) = analysis["redone"]
+    left_out = entry["left_out"]
+    assert entry["rep"] == 2 and left_out is not None
+    assert left_out["movement_start_s"] == pytest.approx(truth[1].movement_start_s, abs=0.5)
+    kept = [r["movement_start_s"] for r in analysis["reps"]]
+    assert kept == pytest.approx([truth[k].movement_start_s for k in (0, 2, 3)], abs=0.5)
+    assert any("rep 2 was redone" in n for n in analysis["notes"])
+    with unit_of_work(factory) as s:
+        trial = s.get(Trial, outcome.trial_id)
+        assert len(trial.analyses[-1].reps) == 3  # the stored per-rep results
+        for rec in s.scalars(select(Recording).where(Recording.trial_id == outcome.trial_id)):
+            (event,) = [e for e in rec.events if e["kind"] == "rep_redone"]
+            assert event["rep"] == 2 and event["by"] == SYSTEM.username
+            assert event["start_s"] == pytest.approx(truth[1].movement_start_s, abs=0.5)
+            segments = load_segments(s, rec.id)  # nothing deleted: one run of samples across the redone rep
+            assert len(segments) == 1 and segments[0][1].shape[0] == rec.n_samples
+            assert rec.n_samples / rec.sample_rate_hz >= rig.scenario.duration_s - 0.5
+        pdf = build_session_report(s, SYSTEM, outcome.session_id, tmp_path / "session.pdf", Settings(mains_hz=50),
+                                   reason="test of the printed report")
+    text = " ".join("".join(page.extract_text() for page in PdfReader(pdf).pages).split())
+    assert "rep 2 redone at" in text and "left out of the results" in text  # the printed report says so too
+
+
+def test_a_redone_span_leaves_out_the_rep_it_overlaps_most() -> None:
+    from clinic.usecases.trial_analysis import leave_out_redone
+
+    reps = [{"rep": k + 1, "movement_start_s": 10.0 * k + 1.0, "hold_end_s": 10.0 * k + 7.0,
+             "lower_end_s": 10.0 * k + 8.0, "glute_first": k != 1} for k in range(4)]
+    result = {"reps": reps, "summary": {}, "notes": []}
+    out = leave_out_redone(result, [(2, 10.8, 17.1), (9, 45.0, 46.0)])
+    assert [r["movement_start_s"] for r in out["reps"]] == [1.0, 21.0, 31.0]
+    assert [r["rep"] for r in out["reps"]] == [1, 2, 3] and out["summary"]["reps"] == 3
+    assert out["summary"]["glute_first_share"] == 1.0
+    assert out["redone"][0]["left_out"]["movement_start_s"] == 11.0 and out["redone"][1]["left_out"] is None
+    assert "nothing was left out" in out["notes"][1]
+    assert result["reps"] is reps and len(reps) == 4  # the input is not changed
+    assert leave_out_redone(result, []) is result
+
+
+def test_without_a_plate_there_is_no_rep_to_redo(db, tmp_path, sim_rig) -> None:  # noqa: ANN001
+    _, factory = db
+    with unit_of_work(factory) as s:
+        patient_id = create_patient(s, SYSTEM, "RUN-4", "Runner", "Rae", dt.date(1980, 1, 1)).id
+    runner = _runner(factory, tmp_path)
+    try:
+        runner.set_up(patient_id, DeviceSpec(sim_rig.emg_path, "glutelab", "emg"), None)
+        with pytest.raises(RunnerError, match="recording"):
+            runner.redo_last_rep()
+        runner.start_trial(ExercisePlan("cook_hip_lift", "left", target_reps=3))
+        with pytest.raises(RunnerError, match="force plate"):
+            runner.redo_last_rep()
+    finally:
+        runner.close()
