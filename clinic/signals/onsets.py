@@ -281,6 +281,26 @@ def _cores(z: np.ndarray, threshold: float, min_on: int, min_off: int,
     return s, e
 
 
+def _join_dips(z: np.ndarray, s: np.ndarray, e: np.ndarray, med: np.ndarray, rests: np.ndarray, cv: float,
+               window: int, k_sd: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Join consecutive bursts whose rest is too short to be told from a dip of the weaker one.
+
+    Over n independent windows the mean detection signal of rest is 1 +- cv / sqrt(n) (resting units), that of
+    a burst at level L is L +- cv L / sqrt(n): they are ``k_sd`` SD apart once n >= (k_sd cv (L + 1) / (L - 1))^2.
+    For a strong burst that is a window or two (``min_off_ms`` decides); for a weak one it is longer, and
+    more so where the detection signal holds little evidence per window (250 Hz: only 20-112 Hz of band,
+    cv ~0.5): a contraction at 3x the floor's energy needs ~0.2 s, at 2x ~0.35 s. A shorter "rest" inside a
+    weak contraction is the detection signal dipping, not the muscle stopping; splitting there would report
+    every piece as an onset.
+    """
+    need = window * (k_sd * cv * (med + 1.0) / np.maximum(med - 1.0, 1e-9)) ** 2
+    joined = rests < np.maximum(need[:-1], need[1:])
+    if not joined.any():
+        return s, e, med
+    s, e = s[np.concatenate([[True], ~joined])], e[np.concatenate([~joined, [True]])]
+    return s, e, _medians(z, s, e, 4)
+
+
 def _window_medians(z: np.ndarray, lo: np.ndarray, hi: np.ndarray, full: int) -> list[float]:
     """Median of ``z[lo:hi]`` per window (1.0 for windows of 10 samples or fewer).
 
@@ -419,6 +439,7 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
     min_plateau = samples(settings.min_plateau_ms)
     edge = min(nd // 4, samples(settings.edge_ms))
     head_n = samples(250.0)
+    window = samples(settings.window_ms)
     out: list[ChannelOnsets] = []
     for i, name in enumerate(names):
         z = det[i] / _per_sample(level_b[i], b, nd)  # the detection signal in units of the resting level
@@ -443,7 +464,12 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
             strong = (snr_db >= settings.min_snr_db) & (~short | (snr_db >= settings.short_min_snr_db))
             width = np.array([np.count_nonzero(z[a:b_] >= 0.25 * z[a:b_].max()) for a, b_ in zip(s, e)])
             keep = strong & (width >= min_plateau)
+            kept = np.flatnonzero(keep)
+            # the rest between consecutive kept bursts: the longest stretch without any core (kept or not)
+            rests = np.maximum.reduceat(s[1:kept[-1] + 1] - e[:kept[-1]], kept[:-1]) if len(kept) > 1 else None
             s, e, med = s[keep], e[keep], med[keep]
+            if rests is not None:
+                s, e, med = _join_dips(z, s, e, med, rests, cv[i], window, settings.k_sd)
         onset_d, offset_d = s.copy(), e.copy()
         onset_idx = s * dec
         if len(s):
