@@ -161,36 +161,39 @@ class _FullRate(NamedTuple):
     env_rate: float
 
 
-def _full_rate_stage(raw_cm: np.ndarray, all_finite: bool, rate_hz: float, names: list[str],
-                     conditioning: ConditioningSettings, settings: OnsetSettings) -> _FullRate:
+def _full_rate_stage(x: np.ndarray, rate_hz: float, names: list[str], conditioning: ConditioningSettings,
+                     settings: OnsetSettings) -> _FullRate:
     """Everything done per channel from the full-rate signals: conditioning, the onsets (detection energy,
     its baseline, bursts and their refinement on the raw EMG), the amplitude envelope and the quality checks.
 
     On a multi-core workstation two channel groups run in parallel threads (scipy's filters and numpy's
     element-wise operations release the GIL; every figure here depends on its own channel only). Each
-    thread writes its filtered channels straight into one channel-major array: the copy runs in parallel,
-    and the block means after it read contiguous memory rather than ``sosfiltfilt``'s time-reversed view.
+    thread makes its channels channel-major (contiguous along time) and writes its filtered channels straight
+    into one channel-major array: the copies run in parallel, and the block means after them read contiguous
+    memory rather than ``sosfiltfilt``'s time-reversed view. ``x``: raw EMG, samples x channels.
     """
-    finite_raw_cm = raw_cm if all_finite else np.nan_to_num(raw_cm, nan=0.0, posinf=0.0, neginf=0.0)
-    filtered = np.empty(raw_cm.shape, dtype=np.float32)
+    filtered = np.empty((x.shape[1], x.shape[0]), dtype=np.float32)
 
     def group(rows: slice) -> _FullRate:
-        filtered[rows] = condition_cm(finite_raw_cm[rows], rate_hz, conditioning, threads=1)
+        raw_cm = np.ascontiguousarray(x[:, rows].T, dtype=np.float32)
+        all_finite = bool(np.isfinite(raw_cm.sum()))
+        finite_raw_cm = raw_cm if all_finite else np.nan_to_num(raw_cm, nan=0.0, posinf=0.0, neginf=0.0)
+        filtered[rows] = condition_cm(finite_raw_cm, rate_hz, conditioning, threads=1)
         f = filtered[rows]
         env, env_rate = envelope_decimated(f, rate_hz, conditioning.envelope_lowpass_hz)
         blocks = detection_blocks(f, rate_hz, settings)
         baseline = detection_baseline(blocks, rate_hz, settings) if blocks.shape[1] >= 8 else None
         onsets = detect_onsets_filtered(f, rate_hz, names[rows], settings, blocks=blocks, baseline=baseline,
-                                        raw_cm=finite_raw_cm[rows], conditioning=conditioning)
-        quality = channel_quality(raw_cm[rows].T, rate_hz, names[rows], filtered_cm=f, conditioning=conditioning,
-                                  raw_cm=raw_cm[rows], all_finite=all_finite,
-                                  rest_motion=rest_and_motion(f, finite_raw_cm[rows], rate_hz))
+                                        raw_cm=finite_raw_cm, conditioning=conditioning)
+        quality = channel_quality(x[:, rows], rate_hz, names[rows], filtered_cm=f, conditioning=conditioning,
+                                  raw_cm=raw_cm, all_finite=all_finite,
+                                  rest_motion=rest_and_motion(f, finite_raw_cm, rate_hz))
         return _FullRate(f, onsets, quality, env, env_rate)
 
-    workers = min(MAX_THREADS, os.cpu_count() or 1, raw_cm.shape[0])
-    if workers < 2 or raw_cm.size < 1_000_000:
+    workers = min(MAX_THREADS, os.cpu_count() or 1, x.shape[1])
+    if workers < 2 or x.size < 1_000_000:
         return group(slice(None))
-    groups = [slice(int(g[0]), int(g[-1]) + 1) for g in np.array_split(np.arange(raw_cm.shape[0]), workers)]
+    groups = [slice(int(g[0]), int(g[-1]) + 1) for g in np.array_split(np.arange(x.shape[1]), workers)]
     with ThreadPoolExecutor(workers) as pool:
         parts = list(pool.map(group, groups))
     return _FullRate(filtered, [o for p in parts for o in p.onsets], [q for p in parts for q in p.quality],
@@ -336,10 +339,7 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
     # from here on (its filters and percentiles release the GIL; it fills the gaps the EMG stages leave)
     plate_result = _in_background(_plate_stage, force_cells_n, plate_rate_hz, plate_cells, exercise,
                                   body_mass_kg)
-    raw_cm = np.ascontiguousarray(x.T, dtype=np.float32)  # channel-major: contiguous along time
-    all_finite = bool(np.isfinite(raw_cm.sum()))
-    filtered, onsets, quality, env, env_rate = _full_rate_stage(raw_cm, all_finite, emg_rate_hz, names, conditioning,
-                                                                settings)
+    filtered, onsets, quality, env, env_rate = _full_rate_stage(x, emg_rate_hz, names, conditioning, settings)
     channel_quality_fast = {q.name: q for q in quality}
     usable = [q.verdict != "bad" for q in quality]
     if not any(usable):

@@ -168,7 +168,6 @@ def local_baseline(det_cm: np.ndarray, rate_hz: float,
     nb = max(1, n // b)
     blocks = det_cm[:, :nb * b].reshape(c, nb, b)
     means = blocks.mean(axis=2, dtype=np.float64)
-    sds = blocks.std(axis=2, dtype=np.float64)
     w = max(1, int(round(settings.baseline_window_s * 1000.0 / settings.baseline_block_ms)))
     tiny = np.finfo(np.float32).tiny
     if nb <= w:
@@ -189,17 +188,23 @@ def local_baseline(det_cm: np.ndarray, rate_hz: float,
     overall = np.where(ccnt[:, -1:] > 0, csum[:, -1:] / np.maximum(ccnt[:, -1:], 1), low)
     level = np.where(cnt > 0, (csum[:, hi] - csum[:, lo]) / np.maximum(cnt, 1), overall)
     level = np.maximum(level, tiny)
-    cv = np.array([np.median(sds[i][rest[i]] / np.maximum(means[i][rest[i]], tiny)) if rest[i].any()
-                   else 0.0 for i in range(c)])
+    # SDs of the rest blocks only (the others are never used)
+    cv = np.array([np.median(blocks[i][rest[i]].std(axis=1, dtype=np.float64) / np.maximum(means[i][rest[i]], tiny))
+                   if rest[i].any() else 0.0 for i in range(c)])
     return level, cv, b
 
 
-def _per_sample(blocks: np.ndarray, b: int, n: int) -> np.ndarray:
-    """Blocks -> samples (repeat each block value ``b`` times; the tail takes the last block's value)."""
-    out = np.repeat(blocks.astype(np.float32), b)
-    if len(out) < n:
-        out = np.concatenate([out, np.full(n - len(out), out[-1] if len(out) else 0.0, np.float32)])
-    return out[:n]
+def _in_resting_units(det: np.ndarray, level: np.ndarray, b: int) -> np.ndarray:
+    """``det`` (samples) over the resting level of its block (``b`` samples each; the tail takes the last
+    block's level), float32: one broadcast division, no per-sample copy of the levels."""
+    n = len(det)
+    lv = level.astype(np.float32)
+    nb = min(len(lv), n // b)
+    z = np.empty(n, dtype=np.float32)
+    np.divide(det[:nb * b].reshape(nb, b), lv[:nb, None], out=z[:nb * b].reshape(nb, b))
+    if nb * b < n:
+        np.divide(det[nb * b:], lv[nb] if nb < len(lv) else lv[-1], out=z[nb * b:])
+    return z
 
 
 #: variance growth per sample^2 (baseline units) tried by the onset refinement
@@ -442,7 +447,7 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
     window = samples(settings.window_ms)
     out: list[ChannelOnsets] = []
     for i, name in enumerate(names):
-        z = det[i] / _per_sample(level_b[i], b, nd)  # the detection signal in units of the resting level
+        z = _in_resting_units(det[i], level_b[i], b)  # the detection signal in units of the resting level
         z[:edge], z[max(edge, nd - edge):] = 1.0, 1.0  # the filters settle there: not a contraction
         on_z, off_z = 1.0 + settings.k_sd * cv[i], 1.0 + settings.k_off_sd * cv[i]
         s, e = _cores(z, on_z, min_on, min_off, min_burst)
