@@ -20,7 +20,8 @@ Steps (docs/analysis.md has the full description and the measured accuracy):
    at least ``min_burst_ms`` (50 ms) long; a second pass raises the threshold to ``min_relative_db`` under the
    channel's strongest burst; bursts need a median amplitude ``min_snr_db`` over rest (``short_min_snr_db``
    when shorter than ``short_burst_ms``) and a plateau of ``min_plateau_ms`` near their peak (contractions
-   of 100 ms to 30 s, not tonic activity, flickers or cable knocks);
+   of 100 ms to 30 s, not tonic activity, flickers or cable knocks); two bursts stay apart only where the
+   rest between them is long enough to be told from a dip of the weaker one (``_join_dips``);
 4. onset: back from where the burst reaches ``anchor_fraction`` of its median level to where the signal was
    last at the level it had just before (``pre_factor`` x that level, at least ``edge_fraction`` of the burst);
    offset: the mirror image, down to mean + ``k_off_sd`` SD at least (hysteresis);
