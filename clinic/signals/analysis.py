@@ -28,14 +28,13 @@ from clinic.signals.normalise import NO_MVC_REASON, missing_mvc, ratio, resting_
 from clinic.signals.onsets import (
     Burst,
     ChannelOnsets,
-    DetectionBaseline,
     OnsetSettings,
     detect_onsets_filtered,
     detection_baseline,
     detection_blocks,
 )
 from clinic.signals.plate import PlateTraces, hold_plate_metrics, row_sums, sit_down_reps
-from clinic.signals.quality import VERDICTS, channel_quality, rest_and_motion, summarise
+from clinic.signals.quality import VERDICTS, ChannelQuality, channel_quality, rest_and_motion, summarise
 from clinic.signals.reps import Rep, segment_reps, segment_reps_from_envelopes
 from clinic.signals.summary import rep_summary
 
@@ -156,52 +155,49 @@ def _r(v: float | None) -> float | None:
 
 class _FullRate(NamedTuple):
     filtered: np.ndarray  # conditioned EMG, channels x samples
-    baseline: DetectionBaseline | None  # detection signal and its resting baseline (None: too short)
+    onsets: list[ChannelOnsets]  # per channel, before the quality verdicts
+    quality: list[ChannelQuality]  # per channel
     env: np.ndarray  # decimated amplitude envelope, channels x blocks
     env_rate: float
-    rest_motion: tuple[np.ndarray, np.ndarray]  # ``quality.rest_and_motion``
 
 
-def _join_baselines(parts: list[DetectionBaseline | None]) -> DetectionBaseline | None:
-    """One detection baseline from those of the channel groups (None when the recording is too short)."""
-    if any(p is None for p in parts):
-        return None
-    done = [p for p in parts if p is not None]
-    return DetectionBaseline(np.vstack([p.det for p in done]), np.vstack([p.level for p in done]),
-                             np.concatenate([p.cv for p in done]), done[0].block)
-
-
-def _full_rate_stage(finite_raw_cm: np.ndarray, rate_hz: float, conditioning: ConditioningSettings,
+def _full_rate_stage(x: np.ndarray, rate_hz: float, names: list[str], conditioning: ConditioningSettings,
                      settings: OnsetSettings) -> _FullRate:
-    """Everything done at the full sample rate: conditioning, detection energy blocks, amplitude envelope,
-    and the quality figures that read the full-rate signals (resting noise, motion artefacts).
+    """Everything done per channel from the full-rate signals: conditioning, the onsets (detection energy,
+    its baseline, bursts and their refinement on the raw EMG), the amplitude envelope and the quality checks.
 
     On a multi-core workstation two channel groups run in parallel threads (scipy's filters and numpy's
-    element-wise operations release the GIL); the rest of the analysis works at <= 500 Hz. Each thread
-    writes its filtered channels straight into one channel-major array: the copy runs in parallel, and the
-    block means after it read contiguous memory rather than ``sosfiltfilt``'s time-reversed view.
+    element-wise operations release the GIL; every figure here depends on its own channel only). Each
+    thread makes its channels channel-major (contiguous along time) and writes its filtered channels straight
+    into one channel-major array: the copies run in parallel, and the block means after them read contiguous
+    memory rather than ``sosfiltfilt``'s time-reversed view. ``x``: raw EMG, samples x channels.
     """
-    filtered = np.empty(finite_raw_cm.shape, dtype=np.float32)
+    filtered = np.empty((x.shape[1], x.shape[0]), dtype=np.float32)
 
     def group(rows: slice) -> _FullRate:
-        filtered[rows] = condition_cm(finite_raw_cm[rows], rate_hz, conditioning, threads=1)
+        raw_cm = np.ascontiguousarray(x[:, rows].T, dtype=np.float32)
+        all_finite = bool(np.isfinite(raw_cm.sum()))
+        finite_raw_cm = raw_cm if all_finite else np.nan_to_num(raw_cm, nan=0.0, posinf=0.0, neginf=0.0)
+        filtered[rows] = condition_cm(finite_raw_cm, rate_hz, conditioning, threads=1)
         f = filtered[rows]
         env, env_rate = envelope_decimated(f, rate_hz, conditioning.envelope_lowpass_hz)
         blocks = detection_blocks(f, rate_hz, settings)
         baseline = detection_baseline(blocks, rate_hz, settings) if blocks.shape[1] >= 8 else None
-        return _FullRate(f, baseline, env, env_rate, rest_and_motion(f, finite_raw_cm[rows], rate_hz))
+        onsets = detect_onsets_filtered(f, rate_hz, names[rows], settings, blocks=blocks, baseline=baseline,
+                                        raw_cm=finite_raw_cm, conditioning=conditioning)
+        quality = channel_quality(x[:, rows], rate_hz, names[rows], filtered_cm=f, conditioning=conditioning,
+                                  raw_cm=raw_cm, all_finite=all_finite,
+                                  rest_motion=rest_and_motion(f, finite_raw_cm, rate_hz))
+        return _FullRate(f, onsets, quality, env, env_rate)
 
-    workers = min(MAX_THREADS, os.cpu_count() or 1, finite_raw_cm.shape[0])
-    if workers < 2 or finite_raw_cm.size < 1_000_000:
+    workers = min(MAX_THREADS, os.cpu_count() or 1, x.shape[1])
+    if workers < 2 or x.size < 1_000_000:
         return group(slice(None))
-    groups = [slice(int(g[0]), int(g[-1]) + 1)
-              for g in np.array_split(np.arange(finite_raw_cm.shape[0]), workers)]
+    groups = [slice(int(g[0]), int(g[-1]) + 1) for g in np.array_split(np.arange(x.shape[1]), workers)]
     with ThreadPoolExecutor(workers) as pool:
         parts = list(pool.map(group, groups))
-    return _FullRate(filtered, _join_baselines([p.baseline for p in parts]), np.vstack([p.env for p in parts]),
-                     parts[0].env_rate,
-                     (np.concatenate([p.rest_motion[0] for p in parts]),
-                      np.concatenate([p.rest_motion[1] for p in parts])))
+    return _FullRate(filtered, [o for p in parts for o in p.onsets], [q for p in parts for q in p.quality],
+                     np.vstack([p.env for p in parts]), parts[0].env_rate)
 
 
 class _Plate(NamedTuple):
@@ -343,13 +339,7 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
     # from here on (its filters and percentiles release the GIL; it fills the gaps the EMG stages leave)
     plate_result = _in_background(_plate_stage, force_cells_n, plate_rate_hz, plate_cells, exercise,
                                   body_mass_kg)
-    raw_cm = np.ascontiguousarray(x.T, dtype=np.float32)  # channel-major: contiguous along time
-    all_finite = bool(np.isfinite(raw_cm.sum()))
-    filtered, det_baseline, env, env_rate, rest_motion = _full_rate_stage(
-        raw_cm if all_finite else np.nan_to_num(raw_cm, nan=0.0, posinf=0.0, neginf=0.0), emg_rate_hz,
-        conditioning, settings)
-    quality = channel_quality(x, emg_rate_hz, names, filtered_cm=filtered, conditioning=conditioning,
-                              raw_cm=raw_cm, all_finite=all_finite, rest_motion=rest_motion)
+    filtered, onsets, quality, env, env_rate = _full_rate_stage(x, emg_rate_hz, names, conditioning, settings)
     channel_quality_fast = {q.name: q for q in quality}
     usable = [q.verdict != "bad" for q in quality]
     if not any(usable):
@@ -360,10 +350,6 @@ def analyze_trial(emg: np.ndarray, emg_rate_hz: float, channel_names: list[str] 
         if plate_failure:
             result["notes"] = [plate_failure]
         return result
-    onsets = detect_onsets_filtered(filtered, emg_rate_hz, names, settings, baseline=det_baseline,
-                                    raw_cm=raw_cm if all_finite else np.nan_to_num(raw_cm, nan=0.0, posinf=0.0,
-                                                                                   neginf=0.0),
-                                    conditioning=conditioning)
     plate = plate_result()
     for o, ok in zip(onsets, usable):
         if not ok:

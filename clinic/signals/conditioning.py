@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -69,23 +70,43 @@ def _notch_warmup_samples(rate_hz: float, mains_hz: float, n: int) -> int:
     return min(n, max(step, int(rate_hz) // step * step))
 
 
+@lru_cache(maxsize=32)
+def _highpass_design(rate_hz: float, low_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """2nd-order Butterworth high-pass (float32 sections) and its unit-step steady state (float64), designed
+    once per rate: the onset refinement filters every channel's onsets with it. Shared: never modified
+    (scipy's sosfilt reads its sections through a writable buffer, so they cannot be made read-only)."""
+    signal = _signal()
+    sos = signal.butter(2, low_hz, btype="high", fs=rate_hz, output="sos")
+    return sos.astype(np.float32), signal.sosfilt_zi(sos)
+
+
+@lru_cache(maxsize=32)
+def _bandpass_design(rate_hz: float, low_hz: float, high_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """4th-order Butterworth band-pass sections and their unit-step steady state, float32, designed once;
+    shared, never modified."""
+    signal = _signal()
+    sos = signal.butter(2, [low_hz, high_hz], btype="band", fs=rate_hz, output="sos").astype(np.float32)
+    return sos, signal.sosfilt_zi(sos).astype(np.float32)
+
+
 def causal_highpass(x_cm: np.ndarray, rate_hz: float, low_hz: float, mains_hz: float | None) -> np.ndarray:
     """Forward-only high-pass (2nd order, started in the steady state of the first sample) and mains notch.
 
     Nothing of a burst reaches back before its onset, unlike any zero-phase filter (whose low-pass edge near
     Nyquist spreads a crisp onset back by a few samples, -14 dB at 250 Hz): the onset refinement reads this.
     """
-    signal = _signal()
     x = np.asarray(x_cm, dtype=np.float32)
-    sos = signal.butter(2, low_hz, btype="high", fs=rate_hz, output="sos")
-    zi = signal.sosfilt_zi(sos)[:, None, :] * x[None, :, :1]
-    y, _ = signal.sosfilt(sos.astype(np.float32), x, axis=1, zi=zi.astype(np.float32))
+    sos, zi_unit = _highpass_design(float(rate_hz), float(low_hz))
+    zi = zi_unit[:, None, :] * x[None, :, :1]
+    y, _ = _signal().sosfilt(sos, x, axis=1, zi=zi.astype(np.float32))
     if mains_hz and mains_hz < 0.95 * rate_hz / 2.0 and y.shape[1] > 1:
         return causal_notch(y, rate_hz, mains_hz)
     return y.astype(np.float32, copy=False)
 
 
+@lru_cache(maxsize=32)
 def _notch_sos(rate_hz: float, mains_hz: float) -> np.ndarray:
+    """The mains notch's section (float32), designed once per rate and mains; shared, never modified."""
     signal = _signal()
     b, a = signal.iirnotch(mains_hz, Q=30.0, fs=rate_hz)
     return signal.tf2sos(b, a).astype(np.float32)
@@ -126,8 +147,8 @@ def condition_cm(x_cm: np.ndarray, rate_hz: float,
     padlen = min(n - 1, 3 * int(rate_hz / max(s.band_low_hz, 1.0)))
     low, high = band_edges_hz(rate_hz, s)
     # float32 coefficients keep the whole cascade in float32 (half the memory traffic; error < 1e-5 of peak)
-    sos_bp = signal.butter(2, [low, high], btype="band", fs=rate_hz, output="sos").astype(np.float32)
-    zi_bp = signal.sosfilt_zi(sos_bp).astype(np.float32)[:, None, :]
+    sos_bp, zi_unit = _bandpass_design(float(rate_hz), float(low), float(high))
+    zi_bp = zi_unit[:, None, :]
     notch = bool(s.mains_hz and s.mains_hz < 0.95 * rate_hz / 2.0) and n > 1
     # forward: band-pass and notch in one cascade; backward: the band-pass only
     sos_fwd = np.vstack([sos_bp, _notch_sos(rate_hz, float(s.mains_hz))]) if notch else sos_bp  # type: ignore[arg-type]

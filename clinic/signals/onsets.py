@@ -20,7 +20,8 @@ Steps (docs/analysis.md has the full description and the measured accuracy):
    at least ``min_burst_ms`` (50 ms) long; a second pass raises the threshold to ``min_relative_db`` under the
    channel's strongest burst; bursts need a median amplitude ``min_snr_db`` over rest (``short_min_snr_db``
    when shorter than ``short_burst_ms``) and a plateau of ``min_plateau_ms`` near their peak (contractions
-   of 100 ms to 30 s, not tonic activity, flickers or cable knocks);
+   of 100 ms to 30 s, not tonic activity, flickers or cable knocks); two bursts stay apart only where the
+   rest between them is long enough to be told from a dip of the weaker one (``_join_dips``);
 4. onset: back from where the burst reaches ``anchor_fraction`` of its median level to where the signal was
    last at the level it had just before (``pre_factor`` x that level, at least ``edge_fraction`` of the burst);
    offset: the mirror image, down to mean + ``k_off_sd`` SD at least (hysteresis);
@@ -168,7 +169,6 @@ def local_baseline(det_cm: np.ndarray, rate_hz: float,
     nb = max(1, n // b)
     blocks = det_cm[:, :nb * b].reshape(c, nb, b)
     means = blocks.mean(axis=2, dtype=np.float64)
-    sds = blocks.std(axis=2, dtype=np.float64)
     w = max(1, int(round(settings.baseline_window_s * 1000.0 / settings.baseline_block_ms)))
     tiny = np.finfo(np.float32).tiny
     if nb <= w:
@@ -189,17 +189,23 @@ def local_baseline(det_cm: np.ndarray, rate_hz: float,
     overall = np.where(ccnt[:, -1:] > 0, csum[:, -1:] / np.maximum(ccnt[:, -1:], 1), low)
     level = np.where(cnt > 0, (csum[:, hi] - csum[:, lo]) / np.maximum(cnt, 1), overall)
     level = np.maximum(level, tiny)
-    cv = np.array([np.median(sds[i][rest[i]] / np.maximum(means[i][rest[i]], tiny)) if rest[i].any()
-                   else 0.0 for i in range(c)])
+    # SDs of the rest blocks only (the others are never used)
+    cv = np.array([np.median(blocks[i][rest[i]].std(axis=1, dtype=np.float64) / np.maximum(means[i][rest[i]], tiny))
+                   if rest[i].any() else 0.0 for i in range(c)])
     return level, cv, b
 
 
-def _per_sample(blocks: np.ndarray, b: int, n: int) -> np.ndarray:
-    """Blocks -> samples (repeat each block value ``b`` times; the tail takes the last block's value)."""
-    out = np.repeat(blocks.astype(np.float32), b)
-    if len(out) < n:
-        out = np.concatenate([out, np.full(n - len(out), out[-1] if len(out) else 0.0, np.float32)])
-    return out[:n]
+def _in_resting_units(det: np.ndarray, level: np.ndarray, b: int) -> np.ndarray:
+    """``det`` (samples) over the resting level of its block (``b`` samples each; the tail takes the last
+    block's level), float32: one broadcast division, no per-sample copy of the levels."""
+    n = len(det)
+    lv = level.astype(np.float32)
+    nb = min(len(lv), n // b)
+    z = np.empty(n, dtype=np.float32)
+    np.divide(det[:nb * b].reshape(nb, b), lv[:nb, None], out=z[:nb * b].reshape(nb, b))
+    if nb * b < n:
+        np.divide(det[nb * b:], lv[nb] if nb < len(lv) else lv[-1], out=z[nb * b:])
+    return z
 
 
 #: variance growth per sample^2 (baseline units) tried by the onset refinement
@@ -279,6 +285,26 @@ def _cores(z: np.ndarray, threshold: float, min_on: int, min_off: int,
         keep = (e - s) >= min_burst
         s, e = s[keep], e[keep]
     return s, e
+
+
+def _join_dips(z: np.ndarray, s: np.ndarray, e: np.ndarray, med: np.ndarray, rests: np.ndarray, cv: float,
+               window: int, k_sd: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Join consecutive bursts whose rest is too short to be told from a dip of the weaker one.
+
+    Over n independent windows the mean detection signal of rest is 1 +- cv / sqrt(n) (resting units), that of
+    a burst at level L is L +- cv L / sqrt(n): they are ``k_sd`` SD apart once n >= (k_sd cv (L + 1) / (L - 1))^2.
+    For a strong burst that is a window or two (``min_off_ms`` decides); for a weak one it is longer, and
+    more so where the detection signal holds little evidence per window (250 Hz: only 20-112 Hz of band,
+    cv ~0.5): a contraction at 3x the floor's energy needs ~0.2 s, at 2x ~0.35 s. A shorter "rest" inside a
+    weak contraction is the detection signal dipping, not the muscle stopping; splitting there would report
+    every piece as an onset.
+    """
+    need = window * (k_sd * cv * (med + 1.0) / np.maximum(med - 1.0, 1e-9)) ** 2
+    joined = rests < np.maximum(need[:-1], need[1:])
+    if not joined.any():
+        return s, e, med
+    s, e = s[np.concatenate([[True], ~joined])], e[np.concatenate([~joined, [True]])]
+    return s, e, _medians(z, s, e, 4)
 
 
 def _window_medians(z: np.ndarray, lo: np.ndarray, hi: np.ndarray, full: int) -> list[float]:
@@ -419,9 +445,10 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
     min_plateau = samples(settings.min_plateau_ms)
     edge = min(nd // 4, samples(settings.edge_ms))
     head_n = samples(250.0)
+    window = samples(settings.window_ms)
     out: list[ChannelOnsets] = []
     for i, name in enumerate(names):
-        z = det[i] / _per_sample(level_b[i], b, nd)  # the detection signal in units of the resting level
+        z = _in_resting_units(det[i], level_b[i], b)  # the detection signal in units of the resting level
         z[:edge], z[max(edge, nd - edge):] = 1.0, 1.0  # the filters settle there: not a contraction
         on_z, off_z = 1.0 + settings.k_sd * cv[i], 1.0 + settings.k_off_sd * cv[i]
         s, e = _cores(z, on_z, min_on, min_off, min_burst)
@@ -443,7 +470,12 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
             strong = (snr_db >= settings.min_snr_db) & (~short | (snr_db >= settings.short_min_snr_db))
             width = np.array([np.count_nonzero(z[a:b_] >= 0.25 * z[a:b_].max()) for a, b_ in zip(s, e)])
             keep = strong & (width >= min_plateau)
+            kept = np.flatnonzero(keep)
+            # the rest between consecutive kept bursts: the longest stretch without any core (kept or not)
+            rests = np.maximum.reduceat(s[1:kept[-1] + 1] - e[:kept[-1]], kept[:-1]) if len(kept) > 1 else None
             s, e, med = s[keep], e[keep], med[keep]
+            if rests is not None:
+                s, e, med = _join_dips(z, s, e, med, rests, cv[i], window, settings.k_sd)
         onset_d, offset_d = s.copy(), e.copy()
         onset_idx = s * dec
         if len(s):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from clinic.signals.conditioning import ConditioningSettings
 from clinic.signals.evaluation import score_onsets
@@ -41,6 +42,23 @@ def test_onset_error_at_250_hz(sim_runs_250) -> None:  # noqa: ANN001
     assert s["true_bursts"] >= 250
     assert s["median"] <= 8.0
     assert s["p95"] <= 16.0
+    assert s["misses"] <= 0.01 * s["true_bursts"]
+    assert s["false"] <= 0.02 * s["true_bursts"]
+
+
+@pytest.mark.parametrize("rate", ["1-2 kHz", "250 Hz"])
+def test_second_seed_set_through_analyze_trial(rate: str, sim_runs_second, sim_runs_second_250) -> None:  # noqa: ANN001
+    """The independent seed set of docs/analysis.md (720 bursts): every target at both rates. At 250 Hz its
+    weak contralateral lumbar contractions (3-7 dB over the floor) were cut into pieces where the detection
+    signal dipped (33 false onsets, 4.6 %); a rest now has to be long enough to be told from such a dip."""
+    runs = sim_runs_second if rate == "1-2 kHz" else sim_runs_second_250
+    true, found = _truth_and_found(runs)
+    s = score_onsets(true, found)
+    print(f"second set {rate}: onset error median {s['median']:.2f} ms, p95 {s['p95']:.2f} ms, misses "
+          f"{s['misses']}, false {s['false']} of {s['true_bursts']} bursts")
+    assert s["true_bursts"] == 720
+    assert s["median"] <= (5.0 if rate == "1-2 kHz" else 8.0)
+    assert s["p95"] <= (10.0 if rate == "1-2 kHz" else 16.0)
     assert s["misses"] <= 0.01 * s["true_bursts"]
     assert s["false"] <= 0.02 * s["true_bursts"]
 
