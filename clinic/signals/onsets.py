@@ -195,6 +195,11 @@ def local_baseline(det_cm: np.ndarray, rate_hz: float,
     return level, cv, b
 
 
+#: the detection signal's ceiling in resting units (a floor at digital zero would make it inf): 1e12 is
+#: 120 dB over the floor in amplitude for TKE, far beyond any real contraction
+MAX_RESTING_UNITS = np.float32(1e12)
+
+
 def _in_resting_units(det: np.ndarray, level: np.ndarray, b: int) -> np.ndarray:
     """``det`` (samples) over the resting level of its block (``b`` samples each; the tail takes the last
     block's level), float32: one broadcast division, no per-sample copy of the levels."""
@@ -202,9 +207,14 @@ def _in_resting_units(det: np.ndarray, level: np.ndarray, b: int) -> np.ndarray:
     lv = level.astype(np.float32)
     nb = min(len(lv), n // b)
     z = np.empty(n, dtype=np.float32)
-    np.divide(det[:nb * b].reshape(nb, b), lv[:nb, None], out=z[:nb * b].reshape(nb, b))
-    if nb * b < n:
-        np.divide(det[nb * b:], lv[nb] if nb < len(lv) else lv[-1], out=z[nb * b:])
+    # a channel that rests at digital zero (level = float32 tiny) puts any activity (practically) infinitely
+    # far above its floor: float32 overflows there, and the result is capped so that burst peaks, SNRs and
+    # the stored JSON stay finite numbers
+    with np.errstate(over="ignore"):
+        np.divide(det[:nb * b].reshape(nb, b), lv[:nb, None], out=z[:nb * b].reshape(nb, b))
+        if nb * b < n:
+            np.divide(det[nb * b:], lv[nb] if nb < len(lv) else lv[-1], out=z[nb * b:])
+    np.minimum(z, MAX_RESTING_UNITS, out=z)
     return z
 
 
@@ -500,7 +510,7 @@ def detect_onsets_filtered(filtered_cm: np.ndarray, rate_hz: float, names: list[
         bursts: list[Burst] = []
         for j in range(len(s)):
             head = z[onset_d[j]:min(nd, onset_d[j] + head_n)]
-            ratio = float(amp(max(float(np.mean(head)) if len(head) else on_z, 1e-9) / on_z))
+            ratio = float(amp(max(float(np.mean(head, dtype=np.float64)) if len(head) else on_z, 1e-9) / on_z))
             conf = min(max(float(np.log2(max(ratio, 1e-9)) / 2.0), 0.0), 1.0)  # np.clip costs ~10x on a scalar
             snr = float(20 * np.log10(max(float(amp(med[j])), 1e-9)))
             bursts.append(Burst(round(onset_idx[j] / rate_hz, 6), round(offset_idx[j] / rate_hz, 6),

@@ -65,3 +65,27 @@ def test_nothing_in_pure_noise() -> None:
     x = 4.0 * _band_noise(rng, int(60 * RATE))
     for method in ("tkeo", "hodges_bui"):
         assert detect_onsets(x, RATE, ["m"], OnsetSettings(method=method), conditioning=MAINS_50)[0].bursts == []
+
+
+def test_a_channel_resting_at_digital_zero_gives_finite_results_without_warnings() -> None:
+    """A channel that is exactly 0 between contractions (an amplifier that gates, a test file) has a resting
+    floor of zero: the detection signal in resting units overflowed float32 (RuntimeWarnings, and inf would
+    not survive the stored JSON). The analysis stays quiet and every number it reports is finite."""
+    import json
+    import warnings
+
+    from clinic.signals.analysis import analyze_trial
+
+    rng = np.random.default_rng(1)
+    n = int(20 * RATE)
+    x = np.zeros((n, 2), dtype=np.float32)
+    x[:, 1] = rng.normal(0, 5, n)
+    for start in (5.0, 12.0):
+        i = int(start * RATE)
+        x[i:i + int(RATE), 0] = rng.normal(0, 200, int(RATE))
+        x[i:i + int(RATE), 1] += rng.normal(0, 200, int(RATE))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = analyze_trial(x, RATE, ["glute_max_left", "hamstrings_left"], conditioning=MAINS_50)
+    json.dumps(result, allow_nan=False)  # raises on inf or nan
+    assert [round(b["onset_s"]) for b in result["channels"]["hamstrings_left"]["bursts"]] == [5, 12]
