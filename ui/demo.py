@@ -39,7 +39,7 @@ from devices.types import SampleBlock
 DEMO_USERS = (("admin", "demo-admin-1", "administrator"), ("physio", "demo-physio-1", "physiotherapist"),
               ("frontdesk", "demo-viewer-1", "viewer"))
 #: bump when the demo content changes, so a cached demo database is rebuilt
-DEMO_VERSION = 3
+DEMO_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,8 @@ def seed_demo_patients(factory: sessionmaker[Session], conditioning: Conditionin
             if plan.discharged:
                 last_day = (start + dt.timedelta(days=7 * (n - 1) + 1)).astimezone().date()
                 update_episode(s, SYSTEM, episode, status="discharged", discharge_date=last_day,
-                               discharge_summary="Glute activation re-learned; continue the home programme.")
+                               discharge_summary="Glute activation re-learned; continue the home programme.",
+                               goals_met={1: True, 2: True})
         for trial_id, week, profile, side in trials:
             if stop is not None and stop.wait(pause_s):
                 return

@@ -5,19 +5,26 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
 from clinic.protocol.progression import ProgressionThresholds, StageEvidence, advise
-from clinic.records.patients import find_patient_by_mrn
-from clinic.records.security import SYSTEM
+from clinic.records.db import unit_of_work
+from clinic.records.editing import ConflictError
+from clinic.records.models import AuditEvent
+from clinic.records.patients import ValidationError, find_patient_by_mrn
+from clinic.records.security import SYSTEM, Actor, AuthError
 from clinic.settings import Settings, SettingsError
 from clinic.signals.onsets import OnsetSettings
 from clinic.usecases.progress import (
+    BASELINE_FIRST,
+    BASELINE_MARKED,
     CHANGED,
     CI_METHOD,
     NO_CLEAR_CHANGE,
     episode_progress,
     estimate,
     latest_episode_id,
+    mark_episode_baseline,
 )
 
 THRESHOLDS = Settings().progression
@@ -76,6 +83,42 @@ def test_a_marked_baseline_replaces_the_first_session(demo_copy) -> None:  # noq
     assert rebased.sessions[0].changed  # week 1 differs from the marked baseline
     with factory() as s, pytest.raises(KeyError, match="not in episode"):
         episode_progress(s, SYSTEM, ep.episode_id, THRESHOLDS, baseline_session_id=10_000)
+
+
+def test_the_clinicians_baseline_is_stored_audited_and_guarded(demo_copy) -> None:  # noqa: ANN001
+    """Marking week 6 as the baseline is stored: every later read (screen, reports, CLI) compares with it, so
+    the verdicts change; a second workstation that saw the episode before the mark gets a ConflictError; a
+    viewer may not mark; each mark is audited."""
+    _, factory, _ = demo_copy
+    ep = progress_of(factory, "DEMO-0001")
+    week6 = ep.sessions[5].session_id
+    assert ep.baseline.week == 1 and ep.baseline_source == BASELINE_FIRST
+    assert ep.sessions[6].changed  # week 7 against week 1
+    with unit_of_work(factory) as s:
+        mark_episode_baseline(s, SYSTEM, ep.episode_id, week6, ep.episode_version)
+    marked = progress_of(factory, "DEMO-0001")
+    assert marked.baseline.week == 6 and marked.baseline_source == BASELINE_MARKED
+    assert marked.sessions[5].verdicts == {"glute_lead_hamstrings_ms": "baseline", "glute_first_share": "baseline"}
+    assert not marked.sessions[6].changed and marked.sessions[0].changed  # the verdicts follow the mark
+    assert marked.episode_version == ep.episode_version + 1
+
+    with unit_of_work(factory) as s, pytest.raises(ConflictError, match="changed by another workstation"):
+        mark_episode_baseline(s, SYSTEM, ep.episode_id, None, ep.episode_version)  # saw it before the mark
+    assert progress_of(factory, "DEMO-0001").baseline.week == 6  # nothing overwritten
+    viewer = Actor(0, "frontdesk", "viewer")
+    with unit_of_work(factory) as s, pytest.raises(AuthError, match="may not change"):
+        mark_episode_baseline(s, viewer, ep.episode_id, None, marked.episode_version)
+    other = progress_of(factory, "DEMO-0002").sessions[0].session_id
+    with unit_of_work(factory) as s, pytest.raises(ValidationError, match="not a session of episode"):
+        mark_episode_baseline(s, SYSTEM, ep.episode_id, other, marked.episode_version)
+    with unit_of_work(factory) as s:
+        mark_episode_baseline(s, SYSTEM, ep.episode_id, None, marked.episode_version)  # back to the first
+    assert progress_of(factory, "DEMO-0001").baseline.week == 1
+    with factory() as s:
+        details = s.scalars(select(AuditEvent.detail).where(
+            AuditEvent.action == "change", AuditEvent.entity == "episode", AuditEvent.entity_id == str(ep.episode_id),
+            AuditEvent.detail.like("baseline=%")).order_by(AuditEvent.id)).all()
+    assert details == [f"baseline=session {week6}", "baseline=first session"]
 
 
 def test_advice_names_the_stage_and_its_reasons(demo_copy) -> None:  # noqa: ANN001
