@@ -86,21 +86,30 @@ def build_session_report(s: Session, actor: Actor, session_id: int, out: str | P
     return path
 
 
+#: how a report leaves the workstation, as audited: printed (the CLI's and the print dialog's PDF for paper) or
+#: exported (saved as a file from a screen)
+REPORT_ACTIONS = ("print", "export")
+
+
 def _episode(s: Session, actor: Actor, episode_id: int, settings: Settings, baseline_session_id: int | None,
-             reason: str | None) -> tuple[EpisodeProgress, str]:
-    actor.require("print")
+             reason: str | None, action: str = "print") -> tuple[EpisodeProgress, str]:
+    if action not in REPORT_ACTIONS:
+        raise ValueError(f"a report is audited as one of {', '.join(REPORT_ACTIONS)}, not {action!r}")
+    actor.require(action)
     episode = s.get(Episode, episode_id)
     if episode is None:
         raise KeyError(f"no episode {episode_id}")
-    why = require_release(s, actor, episode.patient_id, "print", reason)
+    why = require_release(s, actor, episode.patient_id, action, reason)
     return episode_progress(s, actor, episode_id, settings.progression, baseline_session_id), why
 
 
 def build_progress_report(s: Session, actor: Actor, episode_id: int, out: str | Path, settings: Settings,
-                          baseline_session_id: int | None = None, reason: str | None = None) -> Path:
-    ep, why = _episode(s, actor, episode_id, settings, baseline_session_id, reason)
+                          baseline_session_id: int | None = None, reason: str | None = None, *,
+                          action: str = "print") -> Path:
+    """The episode's progress report, audited once as ``action`` (``REPORT_ACTIONS``)."""
+    ep, why = _episode(s, actor, episode_id, settings, baseline_session_id, reason, action)
     path = write_progress_report(out, ep, report_frame(settings, "Progress report", ep.simulated))
-    record_event(s, actor.username, "print", "episode", episode_id, f"progress report {path.name}; {why}")
+    record_event(s, actor.username, action, "episode", episode_id, f"progress report {path.name}; {why}")
     return path
 
 
