@@ -11,6 +11,7 @@ from clinic.protocol.progression import ProgressionThresholds, StageEvidence, ad
 from clinic.records.db import unit_of_work
 from clinic.records.editing import ConflictError
 from clinic.records.models import AuditEvent
+from clinic.records.models import Session as VisitSession
 from clinic.records.patients import ValidationError, find_patient_by_mrn
 from clinic.records.security import SYSTEM, Actor, AuthError
 from clinic.settings import Settings, SettingsError
@@ -203,3 +204,33 @@ def test_bench_sit_down_control_and_stage_from_a_mixed_session(db, tmp_path) -> 
     assert sp.sit_down["descent_ms"] > 0 and sp.sit_down["velocity_at_contact_m_s"] < 0
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages)
     assert "Bench sit-down control descent" in text and "Glute Bridge" in text
+
+
+def test_a_patient_with_a_marked_baseline_can_still_be_erased(db) -> None:  # noqa: ANN001
+    """The baseline mark points from the episode at one of its own sessions: erasing the patient (database
+    cascades) and erasing the marked session alone (the mark goes back to the first) both work, on both
+    backends."""
+    import datetime as dt
+
+    from clinic.records.erasure import erase_patient
+    from clinic.records.models import Episode, Patient
+    from clinic.records.patients import create_episode, create_patient, create_session
+
+    _, factory = db
+    with unit_of_work(factory) as s:
+        ep = create_episode(s, SYSTEM, create_patient(s, SYSTEM, "E-1", "Erase", "Ed", dt.date(1970, 1, 1)),
+                            "Back pain", dt.date(2026, 11, 2))
+        first, second = (create_session(s, SYSTEM, ep, dt.datetime(2026, 11, d, 9, tzinfo=dt.UTC)) for d in (3, 10))
+        s.flush()
+        ep_id, patient_id, first_id, second_id = ep.id, ep.patient_id, first.id, second.id
+        mark_episode_baseline(s, SYSTEM, ep_id, second_id, ep.version)
+    with unit_of_work(factory) as s:
+        s.delete(s.get(VisitSession, second_id))
+    with factory() as s:
+        assert s.get(Episode, ep_id).baseline_session_id is None
+    with unit_of_work(factory) as s:
+        mark_episode_baseline(s, SYSTEM, ep_id, first_id, s.get(Episode, ep_id).version)
+    with unit_of_work(factory) as s:
+        erase_patient(s, SYSTEM, patient_id)
+    with factory() as s:
+        assert s.get(Patient, patient_id) is None and s.get(Episode, ep_id) is None
