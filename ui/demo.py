@@ -2,6 +2,10 @@
 
 Every number in it comes from the simulator and the real analysis, so every screen shows real results.
 Each session has that day's calibration (from the simulated electrodes) and 8 Cook hip lifts per side.
+
+`glutelab --demo` must paint within 5 s, so this module imports only what copying a cached database needs;
+the simulator and the analysis (SciPy) load when something is seeded or simulated. The live rig's scenario
+(50 simulated reps, seconds to build) is cached beside the demo database too.
 """
 
 from __future__ import annotations
@@ -9,37 +13,35 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import pickle
 import shutil
 import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import platformdirs
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.records import db
 from clinic.records.audit import KEY_FILE_NAME
-from clinic.records.calibration import add_calibration
 from clinic.records.db import unit_of_work
 from clinic.records.editing import update_episode
 from clinic.records.models import Session as VisitSession
 from clinic.records.models import Trial
 from clinic.records.patients import create_episode, create_patient, create_session, create_trial
 from clinic.records.security import SYSTEM, Actor, create_first_admin, create_user
-from clinic.records.store import RecordingWriter
 from clinic.signals.conditioning import ConditioningSettings
-from clinic.signals.onsets import OnsetSettings
-from clinic.usecases.trial_analysis import analyze_and_store
-from devices.simulator import rigs
-from devices.simulator.physiology import Scenario, build_scenario
-from devices.types import SampleBlock
+
+if TYPE_CHECKING:
+    from devices.simulator.physiology import Scenario
+    from devices.simulator.rig import SimulatedRig
 
 DEMO_USERS = (("admin", "demo-admin-1", "administrator"), ("physio", "demo-physio-1", "physiotherapist"),
               ("frontdesk", "demo-viewer-1", "viewer"))
 #: bump when the demo content changes, so a cached demo database is rebuilt
-DEMO_VERSION = 3
+DEMO_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,11 @@ def store_scenario(factory: sessionmaker[Session], trial_id: int, seed: int, pro
     """Store a simulated trial (EMG and plate recordings); with ``calibrate``, also that day's calibration (the
     simulated electrodes' resting level and MVC reference, in envelope microvolts). The sit-down test's plate
     runs at 1 kHz (landings need it, domain.md). Tests use it too."""
+    from clinic.records.store import RecordingWriter
+    from devices.simulator import rigs
+    from devices.simulator.physiology import build_scenario
+    from devices.types import SampleBlock
+
     sc = build_scenario(profile, exercise=exercise, side=side, reps=reps, hold_s=6.0, rest_s=2.0,
                         emg_rate_hz=1000.0, plate_rate_hz=1000.0 if exercise == "bench_sit_down" else 100.0,
                         seed=seed)
@@ -83,6 +90,10 @@ def store_scenario(factory: sessionmaker[Session], trial_id: int, seed: int, pro
 def calibrate_scenario(factory: sessionmaker[Session], trial_id: int, sc: Scenario, actor: Actor) -> None:
     """The calibration of the simulated electrodes, kept with the trial's session (once per day: the first
     trial of the session makes it)."""
+    import numpy as np
+
+    from clinic.records.calibration import add_calibration
+
     envelope_per_rms = float(np.sqrt(2.0 / np.pi))  # mean |x| of Gaussian EMG per uV RMS
     with unit_of_work(factory) as s:
         visit = s.get(Trial, trial_id).session  # type: ignore[union-attr]
@@ -112,6 +123,9 @@ def seed_demo_patients(factory: sessionmaker[Session], conditioning: Conditionin
     """Weekly sessions ending two days ago, each with one trial per side, analysed and stored. ``stop`` ends
     the seeding between trials (the window closing while it seeds in the background); ``pause_s`` between
     write transactions lets the window's own transactions in (SQLite has one writer at a time)."""
+    from clinic.signals.onsets import OnsetSettings
+    from clinic.usecases.trial_analysis import analyze_and_store
+
     now = dt.datetime.now(dt.UTC).replace(hour=9, minute=30, second=0, microsecond=0)
     for p_i, plan in enumerate(patients):
         n = len(plan.profiles)
@@ -134,7 +148,8 @@ def seed_demo_patients(factory: sessionmaker[Session], conditioning: Conditionin
             if plan.discharged:
                 last_day = (start + dt.timedelta(days=7 * (n - 1) + 1)).astimezone().date()
                 update_episode(s, SYSTEM, episode, status="discharged", discharge_date=last_day,
-                               discharge_summary="Glute activation re-learned; continue the home programme.")
+                               discharge_summary="Glute activation re-learned; continue the home programme.",
+                               goals_met={1: True, 2: True})
         for trial_id, week, profile, side in trials:
             if stop is not None and stop.wait(pause_s):
                 return
@@ -158,11 +173,46 @@ def seed_demo(factory: sessionmaker[Session], conditioning: ConditioningSettings
     return users
 
 
+def demo_cache_dir() -> Path:
+    """The user's cache dir for the demo (``GLUTELAB_DEMO_CACHE`` overrides it)."""
+    return Path(os.environ.get("GLUTELAB_DEMO_CACHE") or platformdirs.user_cache_dir("GluteLab")) / "demo"
+
+
 def demo_cache_path(conditioning: ConditioningSettings) -> Path:
     """Where a finished demo database is kept for the next ``--demo`` start (keyed by schema, demo content and
     mains frequency, so a change rebuilds it)."""
-    root = Path(os.environ.get("GLUTELAB_DEMO_CACHE") or platformdirs.user_cache_dir("GluteLab")) / "demo"
-    return root / f"demo-{db.head_revision()}-v{DEMO_VERSION}-{conditioning.mains_hz:.0f}hz.sqlite3"
+    return demo_cache_dir() / f"demo-{db.head_revision()}-v{DEMO_VERSION}-{conditioning.mains_hz:.0f}hz.sqlite3"
+
+
+#: the live demo rig: a typical patient doing 50 Cook hip lifts, looped (what --demo streams)
+LIVE_RIG = {"profile": "typical", "reps": 50}
+#: the window prepares the live rig on a worker this long after its event loop starts, so the first paint
+#: does not share the GIL with the simulator's imports
+LIVE_RIG_AFTER_MS = 200
+
+
+def live_demo_rig() -> SimulatedRig:
+    """The ``--demo`` window's simulated devices (not started). Their scenario takes seconds to simulate, so it
+    is kept in the demo cache (keyed by the demo version) and loaded from there on every later start; a
+    damaged or unreadable cache file is rebuilt."""
+    from devices.simulator.physiology import build_scenario
+    from devices.simulator.rig import SimulatedRig
+
+    path = demo_cache_dir() / f"live-rig-v{DEMO_VERSION}-{LIVE_RIG['profile']}-{LIVE_RIG['reps']}.pickle"
+    try:
+        with open(path, "rb") as fh:  # our own file in the user's cache dir, written below
+            scenario = pickle.load(fh)  # noqa: S301
+    except Exception:  # noqa: BLE001 - missing, truncated, from another version: simulated again
+        scenario = build_scenario(**LIVE_RIG)  # type: ignore[arg-type]
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".building-{os.getpid()}")
+            with open(tmp, "wb") as fh:
+                pickle.dump(scenario, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only cache only costs the next start the same seconds
+    return SimulatedRig(scenario=scenario)
 
 
 def copy_cached_demo(cache: Path, database: Path) -> bool:
@@ -201,7 +251,12 @@ def save_demo_cache(database: Path, cache: Path) -> None:
 
 class BackgroundDemo:
     """Seeds the demo patients in a worker thread while the window is already open (the first ``--demo`` start),
-    then keeps the result in the cache for the next start. ``stop`` ends it between trials."""
+    then keeps the result in the cache for the next start. ``stop`` ends it between trials.
+
+    The window starts it ``START_AFTER_MS`` after its event loop runs: the seeding simulates and analyses (SciPy,
+    numpy) and would take half the GIL from the window's start-up, doubling the time to the painted screen."""
+
+    START_AFTER_MS = 500
 
     def __init__(self, factory: sessionmaker[Session], conditioning: ConditioningSettings, physio: Actor,
                  database: Path, cache: Path, patients: tuple[DemoPatient, ...] = DEMO_PATIENTS) -> None:
@@ -227,4 +282,5 @@ class BackgroundDemo:
 
     def stop(self, timeout_s: float = 30.0) -> None:
         self.stop_event.set()
-        self._thread.join(timeout_s)
+        if self._thread.is_alive():  # never started when the window closed before START_AFTER_MS
+            self._thread.join(timeout_s)

@@ -67,25 +67,19 @@ def run_window(args: argparse.Namespace) -> int:
     ws = Workstation.open(data_dir, None if args.demo else args.database_url)
     try:
         if args.demo:
-            from devices.simulator.rig import SimulatedRig
             from ui.demo import DEMO_USERS, BackgroundDemo, create_demo_users, demo_cache_path
 
             if demo_cached:
                 users = list(DEMO_USERS)
-            else:  # first start: the window opens now, the patients follow from a worker thread
+            else:  # first start: the window opens now, the patients follow from a worker thread once it is painted
                 users, physio = create_demo_users(ws.factory)
                 background = BackgroundDemo(ws.factory, ws.settings.conditioning, physio, ws.data_dir.database_path,
-                                            demo_cache_path(ws.settings.conditioning)).start()
+                                            demo_cache_path(ws.settings.conditioning))
+                QtCore.QTimer.singleShot(BackgroundDemo.START_AFTER_MS, background.start)
                 print("GluteLab demo: preparing the demo patients in the background (first start only)", flush=True)
             print("GluteLab demo: throwaway database in", ws.data_dir.root, flush=True)
             for username, password, role in users:
                 print(f"  demo user {username} / {password} ({role})", flush=True)
-            rig = SimulatedRig(profile="typical", reps=50).start()
-            rigs.append(rig)
-            for path, sid in ((rig.emg_path, "emg"), (rig.plate_path, "plate")):
-                dev = Device(path, "glutelab", stream_id=sid)
-                dev.open()
-                devices.append(dev)
 
         def sign_in(username: str, password: str) -> Actor:
             return audited_sign_in(ws.factory, username, password)
@@ -130,6 +124,19 @@ def run_window(args: argparse.Namespace) -> int:
 
         window.devices_changed.connect(track)
         window.devices_page.simulator_requested.connect(start_simulator)
+        if args.demo:
+            from ui.demo import LIVE_RIG_AFTER_MS, live_demo_rig
+
+            def demo_rig_ready(rig: SimulatedRig) -> None:
+                """The demo's simulated devices, prepared on a worker (the simulator loads SciPy: seconds), are
+                connected once ready; the live page then shows them streaming."""
+                rigs.append(rig.start())
+                window.devices_page.emg_port.setCurrentText(rig.emg_path)
+                window.devices_page.plate_port.setCurrentText(rig.plate_path)
+                window.devices_page.connect_devices()
+
+            QtCore.QTimer.singleShot(LIVE_RIG_AFTER_MS, lambda: window.workers.submit(
+                live_demo_rig, on_done=demo_rig_ready, name="demo devices"))
         for dev in devices:
             dev.start()
         if args.demo:

@@ -110,10 +110,29 @@ def update_session(s: Session, actor: Actor, visit: VisitSession, *, pain_score:
     return visit
 
 
+def split_goals(goals: str) -> list[str]:
+    """The episode's goals one by one: the goals text is split at line breaks and semicolons (how clinicians
+    write a list in one field), empty pieces dropped."""
+    return [g.strip() for line in goals.splitlines() for g in line.split(";") if g.strip()]
+
+
+def check_goal_outcomes(goals: str, met: dict[int, bool]) -> list[dict[str, Any]]:
+    """``met``: goal number (1-based, as ``split_goals`` lists them) -> met or not. Returns the stored form,
+    one entry per judged goal with its text (so a later edit of the goals cannot shift a verdict to another
+    goal)."""
+    listed = split_goals(goals)
+    bad = sorted(n for n in met if not 1 <= n <= len(listed))
+    if bad:
+        raise ValidationError(f"goal number {bad[0]} does not exist: the episode has {len(listed)} goal(s)"
+                              + (f" ({'; '.join(f'{i}. {g}' for i, g in enumerate(listed, 1))})" if listed else ""))
+    return [{"goal": listed[n - 1], "met": bool(v)} for n, v in sorted(met.items())]
+
+
 def update_episode(s: Session, actor: Actor, episode: Episode, *, reason: str | None = None,
                    goals: str | None = None, status: str | None = None, discharge_date: dt.date | None = None,
-                   discharge_summary: str | None = None) -> Episode:
-    """Edit an episode; discharging sets the status, the date (not before the start) and a summary."""
+                   discharge_summary: str | None = None, goals_met: dict[int, bool] | None = None) -> Episode:
+    """Edit an episode; discharging sets the status, the date (not before the start) and a summary.
+    ``goals_met``: the clinician's verdict per goal number (``check_goal_outcomes``), usually at discharge."""
     actor.require("change")
     if reason is not None:
         episode.reason = _require_text("referral reason", reason, 500)
@@ -136,6 +155,30 @@ def update_episode(s: Session, actor: Actor, episode: Episode, *, reason: str | 
         episode.discharge_date = discharge_date
     if episode.status == "discharged" and episode.discharge_date is None:
         raise ValidationError("a discharged episode needs its discharge date")
+    if goals_met is not None:
+        episode.goal_outcomes = check_goal_outcomes(episode.goals or "", goals_met)
     save(s, f"Episode {episode.id}")
-    record_event(s, actor.username, "change", "episode", episode.id, f"status={episode.status}")
+    detail = f"status={episode.status}" + ("" if goals_met is None else "; goals judged: " + ", ".join(
+        f"{n} {'met' if v else 'not met'}" for n, v in sorted(goals_met.items())))
+    record_event(s, actor.username, "change", "episode", episode.id, detail)
+    return episode
+
+
+def mark_baseline(s: Session, actor: Actor, episode: Episode, session_id: int | None, seen_version: int) -> Episode:
+    """Store the clinician's baseline session of the episode (None: back to the first session with results).
+    ``seen_version``: the episode's version when the clinician looked at it; when another workstation changed
+    the episode since, ``ConflictError`` and nothing is stored. Audited."""
+    actor.require("change")
+    if session_id is not None:
+        visit = s.get(VisitSession, session_id)
+        if visit is None or visit.episode_id != episode.id:
+            raise ValidationError(f"session {session_id} is not a session of episode {episode.id}")
+    if episode.version != seen_version:
+        raise ConflictError(f"Episode {episode.id} was changed by another workstation since you opened it "
+                            f"(its baseline may have been marked there). Your change was not saved: reload it and "
+                            "mark the baseline again.")
+    episode.baseline_session_id = session_id  # the UPDATE checks and bumps the version (version_id_col)
+    save(s, f"Episode {episode.id}")
+    record_event(s, actor.username, "change", "episode", episode.id,
+                 f"baseline=session {session_id}" if session_id is not None else "baseline=first session")
     return episode

@@ -21,7 +21,8 @@ def erase_patient(s: Session, actor: Actor, patient_id: int) -> int:
     actor.require("erase")
     if s.get(Patient, patient_id) is None:
         raise KeyError(f"no patient {patient_id}")
-    n_recordings = s.scalar(select(func.count(Recording.id)).join(Trial).join(VisitSession).join(Episode)
+    n_recordings = s.scalar(select(func.count(Recording.id)).join(Trial).join(VisitSession)
+                            .join(Episode, Episode.id == VisitSession.episode_id)
                             .where(Episode.patient_id == patient_id)) or 0
     s.flush()
     s.expunge_all()  # the ORM must not try to re-save what the database cascade removes

@@ -143,9 +143,15 @@ class Episode(Versioned, Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     discharge_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     discharge_summary: Mapped[str] = mapped_column(Text, default="")
+    #: the session the clinician marked as baseline (None: the first session with results); revision 0007
+    baseline_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessions.id", ondelete="SET NULL", use_alter=True), nullable=True)
+    #: per stated goal, the clinician's judgement at discharge: [{"goal": text, "met": bool}]; revision 0007
+    goal_outcomes: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     patient: Mapped[Patient] = relationship(back_populates="episodes")
     sessions: Mapped[list[Session]] = relationship(back_populates="episode", cascade="all, delete-orphan",
-                                                   order_by="Session.started_at")
+                                                   order_by="Session.started_at",
+                                                   foreign_keys="Session.episode_id")
     __mapper_args__ = {"version_id_col": Versioned.version}
     __table_args__ = (
         CheckConstraint("status IN ('active','discharged','cancelled')", name="status"),
@@ -168,7 +174,7 @@ class Session(Versioned, Base):
     pain_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     body_mass_kg: Mapped[float | None] = mapped_column(Float, nullable=True)
-    episode: Mapped[Episode] = relationship(back_populates="sessions")
+    episode: Mapped[Episode] = relationship(back_populates="sessions", foreign_keys=[episode_id])
     trials: Mapped[list[Trial]] = relationship(back_populates="session", cascade="all, delete-orphan",
                                                order_by="Trial.id")
     calibrations: Mapped[list[Calibration]] = relationship(back_populates="session", cascade="all, delete-orphan",

@@ -1,6 +1,7 @@
-"""The discharge report, written for the patient: what the episode was, which targets were reached, first vs.
-last measurements in plain words, the home programme with written instructions, and follow-up advice. Of an
-episode that is still active it is an interim report, and says so on its first page."""
+"""The discharge report, written for the patient: what the episode was, each goal and whether the physiotherapist
+judged it met, which of the clinic's measured targets were reached, first vs. last measurements in plain words,
+the home programme with written instructions, and follow-up advice. Of an episode that is still active it is an
+interim report, and says so on its first page."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from clinic.protocol.exercises import BY_KEY, PROGRESSION
+from clinic.records.editing import split_goals
 from clinic.reports.layout import H2, LARGE, SMALL, ReportFrame, p, signature_block, write_pdf
 from clinic.usecases.progress import EpisodeProgress, SessionProgress
 
@@ -50,11 +52,21 @@ def first_vs_last(first: SessionProgress, last: SessionProgress) -> list[str]:
     return out
 
 
-def goals_story(ep: EpisodeProgress, last: SessionProgress | None) -> list[Flowable]:
+def goal_verdicts(ep: EpisodeProgress) -> list[tuple[str, str]]:
+    """(goal, verdict) per goal written for the episode: "met" or "not met" as the physiotherapist judged it at
+    discharge, otherwise said to be not judged (never guessed from the measurements)."""
+    judged = {o["goal"]: bool(o["met"]) for o in ep.goal_outcomes}
+    goals = split_goals(ep.goals)
+    goals += [g for g in judged if g not in goals]  # judged before the goals text was edited: still shown
+    pending = ("not judged yet (the episode is still going on)" if ep.status == "active"
+               else "not judged by your physiotherapist at discharge")
+    return [(g, ("met" if judged[g] else "not met") if g in judged else pending) for g in goals]
+
+
+def measured_targets(ep: EpisodeProgress, last: SessionProgress) -> list[tuple[str, str]]:
+    """(target, verdict) for the clinic's measured targets at the last session with results: met, not met
+    yet, or not measured (no value that day)."""
     t = ep.thresholds
-    out: list[Flowable] = [p("Goals", H2), p(f"Goals set at the start: {ep.goals or 'none recorded'}", LARGE)]
-    if last is None:
-        return out + [p("No measurements yet, so no goal can be checked.", LARGE)]
     checks = [
         ("Buttock muscle fires first", last.glute_first_share.value, t.glute_first_share,
          lambda v: f"{100 * v:.0f} % of lifts", f"{100 * t.glute_first_share:.0f} %"),
@@ -63,13 +75,26 @@ def goals_story(ep: EpisodeProgress, last: SessionProgress | None) -> list[Flowa
         ("Hold reached", last.hold_reached_share, t.hold_reached_share,
          lambda v: f"{100 * v:.0f} % of lifts", f"{100 * t.hold_reached_share:.0f} %"),
     ]
+    out = []
     for name, value, target, words, target_words in checks:
         if value is None:
-            out.append(p(f"{name}: not measured at the last session.", LARGE))
+            out.append((name, f"not measured at the last session ({last.label}); target {target_words}"))
         else:
             met = "met" if value >= target else "not met yet"
-            out.append(p(f"{name}: {met} ({words(value)} at the last session; target {target_words}).", LARGE))
+            out.append((name, f"{met} ({words(value)} at the last session, {last.label}; target {target_words})"))
     return out
+
+
+def goals_story(ep: EpisodeProgress, last: SessionProgress | None) -> list[Flowable]:
+    out: list[Flowable] = [p("Your goals", H2)]
+    verdicts = goal_verdicts(ep)
+    if not verdicts:
+        out.append(p("No goals were written down for this episode.", LARGE))
+    out += [p(f"Goal {i}: {goal} - {verdict}.", LARGE) for i, (goal, verdict) in enumerate(verdicts, 1)]
+    out.append(p("What we measured, against the clinic's targets", H2))
+    if last is None:
+        return out + [p("No measurements yet, so no target can be checked.", LARGE)]
+    return out + [p(f"{name}: {verdict}.", LARGE) for name, verdict in measured_targets(ep, last)]
 
 
 def home_programme(ep: EpisodeProgress) -> list[Flowable]:

@@ -5,12 +5,15 @@ temporary file and a rename (a crash never leaves half a PDF under the final nam
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
@@ -23,6 +26,12 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 SIMULATED_MARK = "SIMULATED DATA - not a patient measurement"
+# Binary (Flate) streams, not ASCII85 on top: without reportlab's C accelerator (not installed) ASCII85 is pure
+# Python, seconds for a photo-sized logo, and ends in one multi-megabyte string encode that holds the GIL.
+rl_config.useA85 = 0
+#: the logo's printed box (mm) and the resolution it is kept at: a logo is never embedded larger than that
+LOGO_BOX_MM = (50.0, 18.0)
+LOGO_DPI = 300
 STYLES = getSampleStyleSheet()
 BODY = STYLES["Normal"]
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10)
@@ -72,13 +81,28 @@ def signature_block() -> list[Flowable]:
                                   "Date: ________________"), Spacer(1, 2 * mm)]
 
 
+@lru_cache(maxsize=4)
+def _logo_png(path: str, mtime_ns: int) -> bytes:
+    """The logo scaled down to its printed box at ``LOGO_DPI`` (a 4000-pixel photo would otherwise be
+    compressed into every report), as PNG; cached per file version."""
+    from PIL import Image as PILImage
+
+    with PILImage.open(path) as im:
+        im.load()
+        box = tuple(round(side / 25.4 * LOGO_DPI) for side in LOGO_BOX_MM)
+        im.thumbnail(box)  # keeps the aspect ratio, never enlarges
+        out = io.BytesIO()
+        im.save(out, "PNG")
+    return out.getvalue()
+
+
 def logo(frame: ReportFrame) -> Image | None:
     """The clinic's logo, or None when none is set or it cannot be read (the report still prints)."""
     if not frame.logo_path or not Path(frame.logo_path).is_file():
         return None
     try:
-        img = Image(frame.logo_path)
-        scale = min(1.0, (18 * mm) / img.imageHeight, (50 * mm) / img.imageWidth)
+        img = Image(io.BytesIO(_logo_png(frame.logo_path, Path(frame.logo_path).stat().st_mtime_ns)))
+        scale = min(1.0, (LOGO_BOX_MM[1] * mm) / img.imageHeight, (LOGO_BOX_MM[0] * mm) / img.imageWidth)
         img.drawHeight, img.drawWidth = img.imageHeight * scale, img.imageWidth * scale
         return img
     except Exception:  # noqa: BLE001 - a damaged logo file must not stop a report

@@ -170,7 +170,8 @@ def build_progress_story(ep: EpisodeProgress) -> list[Flowable]:
     story: list[Flowable] = patient_lines(ep) + [Spacer(1, 3 * mm)]
     story += [p(n, BODY) for n in sparse_notes(ep)]
     base = ep.baseline
-    story.append(p(f"Baseline: {base.label} (session {base.session_id})" if base else "Baseline: none yet"))
+    story.append(p(f"Baseline: {base.label} (session {base.session_id}, {ep.baseline_source})" if base
+                   else "Baseline: none yet"))
     story.append(p(f"Confidence intervals: {ep.ci_method}. A measure is called 'changed since baseline' only when "
                    "its CI does not overlap the baseline's; otherwise 'no clear change yet'. Positive lead = glute "
                    "before the other muscle. Values are this patient's own; no population norm is implied.", SMALL))

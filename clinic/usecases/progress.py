@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.stats import bootstrap
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from clinic.protocol.exercises import exercise_name, stage_index
 from clinic.protocol.progression import Advice, ProgressionThresholds, StageEvidence, advise
 from clinic.records.audit import record_event
+from clinic.records.editing import mark_baseline
 from clinic.records.models import Episode, Patient, Recording, RepResult, TrialAnalysis
 from clinic.records.models import Session as VisitSession
 from clinic.records.security import Actor
@@ -33,6 +33,9 @@ CI_LEVEL = 0.95
 N_RESAMPLES = 2000
 CI_METHOD = f"percentile bootstrap over reps ({N_RESAMPLES} resamples, scipy.stats.bootstrap), 95 % CI"
 CHANGED = "changed since baseline"
+BASELINE_MARKED = "marked by the clinician"
+BASELINE_CHOSEN = "chosen for this comparison, not stored"
+BASELINE_FIRST = "the first session with results"
 NO_CLEAR_CHANGE = "no clear change yet"
 MUSCLES = ("glute_max", "hamstrings", "erector_spinae")
 #: the measures with a CI, compared with the baseline
@@ -125,6 +128,9 @@ def estimate(values: Iterable[object], statistic: Callable[..., Any], seed: int)
         return Estimate(value, None, None, len(v), iqr)
     if np.all(v == v[0]):  # every rep the same: no spread to resample
         return Estimate(value, value, value, len(v), iqr)
+    from scipy.stats import bootstrap  # 1-2 s to import: loaded by the first estimate (on a worker), not
+    # by importing this module (the progress review page imports it on the GUI thread)
+
     ci = bootstrap((v,), statistic, confidence_level=CI_LEVEL, n_resamples=N_RESAMPLES, method="percentile",
                    vectorized=True, rng=np.random.default_rng(seed)).confidence_interval
     return Estimate(value, float(ci.low), float(ci.high), len(v), iqr)
@@ -250,6 +256,9 @@ class EpisodeProgress:
     baseline_session_id: int | None
     advice: Advice
     thresholds: ProgressionThresholds
+    episode_version: int  # what a change of the episode (its baseline mark) is checked against
+    baseline_source: str  # why that session: BASELINE_MARKED, BASELINE_CHOSEN or BASELINE_FIRST
+    goal_outcomes: list[dict[str, Any]]  # the clinician's verdict per goal at discharge: {"goal", "met"}
     ci_method: str = CI_METHOD
 
     @property
@@ -286,7 +295,9 @@ def latest_episode_id(s: Session, patient: Patient) -> int | None:
 
 def episode_progress(s: Session, actor: Actor, episode_id: int, thresholds: ProgressionThresholds,
                      baseline_session_id: int | None = None) -> EpisodeProgress:
-    """The episode's progress; the baseline is its first session with results unless another is given."""
+    """The episode's progress. The baseline: ``baseline_session_id`` when given (a one-off comparison, not
+    stored), else the session the clinician marked (``mark_episode_baseline``), else the first session with
+    results."""
     actor.require("read")
     ep = s.get(Episode, episode_id)
     if ep is None:
@@ -294,8 +305,12 @@ def episode_progress(s: Session, actor: Actor, episode_id: int, thresholds: Prog
     sessions = [session_progress(sr) for sr in load_episode_reps(s, episode_id)]
     if baseline_session_id is not None and all(sp.session_id != baseline_session_id for sp in sessions):
         raise KeyError(f"session {baseline_session_id} is not in episode {episode_id}")
+    source = BASELINE_CHOSEN
+    if baseline_session_id is None:
+        baseline_session_id, source = ep.baseline_session_id, BASELINE_MARKED
     if baseline_session_id is None:
         baseline_session_id = next((sp.session_id for sp in sessions if sp.reps), None)
+        source = BASELINE_FIRST
     compare_with_baseline(sessions, baseline_session_id)
     evidence = [StageEvidence(sp.label, sp.exercise, sp.glute_first_share.value, sp.pct_mvc.get("glute_max"),
                               sp.hold_reached_share) for sp in sessions if sp.exercise and sp.reps]
@@ -303,7 +318,19 @@ def episode_progress(s: Session, actor: Actor, episode_id: int, thresholds: Prog
     p = ep.patient
     return EpisodeProgress(p.display_name, p.mrn, p.birth_date, ep.id, ep.reason, ep.goals or "", ep.status,
                            ep.start_date, ep.discharge_date, ep.discharge_summary or "", sessions,
-                           baseline_session_id, advise(evidence, thresholds), thresholds)
+                           baseline_session_id, advise(evidence, thresholds), thresholds, ep.version,
+                           source,
+                           list(ep.goal_outcomes or []))
+
+
+def mark_episode_baseline(s: Session, actor: Actor, episode_id: int, session_id: int | None,
+                          seen_version: int) -> None:
+    """Store the clinician's baseline for the episode (None: the first session with results again); a
+    ``ConflictError`` when another workstation changed the episode after ``seen_version`` was read."""
+    ep = s.get(Episode, episode_id)
+    if ep is None:
+        raise KeyError(f"no episode {episode_id}")
+    mark_baseline(s, actor, ep, session_id, seen_version)
 
 
 def stage_label(sp: SessionProgress) -> str:

@@ -1,5 +1,7 @@
 """Build the printed reports from stored results (the CLI, the window and the self-test share this): a session
-report, an episode's progress report and its discharge report. Every report written is audited."""
+report, an episode's progress report and its discharge report. Every report written is audited. The data is
+read here; the PDF is written by ``clinic.reports.child_process`` (in a child process when called from a GUI's
+worker thread, so the GUI never stalls on reportlab's garbage)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from clinic.records.audit import record_event
 from clinic.records.models import Episode, Recording, Trial
 from clinic.records.models import Session as VisitSession
 from clinic.records.security import PERMISSIONS, Actor
+from clinic.reports.child_process import write_report
 from clinic.reports.discharge_report import write_discharge_report
 from clinic.reports.layout import ReportFrame
 from clinic.reports.progress_report import write_progress_report
@@ -87,26 +90,35 @@ def build_session_report(s: Session, actor: Actor, session_id: int, out: str | P
         patient.display_name, patient.mrn, f"Week {visit.week}, {visit.started_at.astimezone():%Y-%m-%d %H:%M}",
         any(c.mvc_uv for c in visit.calibrations), visit.pain_score, visit.notes or "",
         [_trial_section(t, by_trial.get(t.id, []), problems.get(t.id)) for t in visit.trials])
-    path = write_session_report(out, data, report_frame(settings, "Session report", data.simulated))
+    path = write_report(write_session_report, out, data, report_frame(settings, "Session report", data.simulated))
     record_event(s, actor.username, "print", "session", session_id, f"session report {path.name}; {why}")
     return path
 
 
+#: how a report leaves the workstation, as audited: printed (the CLI's and the print dialog's PDF for paper) or
+#: exported (saved as a file from a screen)
+REPORT_ACTIONS = ("print", "export")
+
+
 def _episode(s: Session, actor: Actor, episode_id: int, settings: Settings, baseline_session_id: int | None,
-             reason: str | None) -> tuple[EpisodeProgress, str]:
-    actor.require("print")
+             reason: str | None, action: str = "print") -> tuple[EpisodeProgress, str]:
+    if action not in REPORT_ACTIONS:
+        raise ValueError(f"a report is audited as one of {', '.join(REPORT_ACTIONS)}, not {action!r}")
+    actor.require(action)
     episode = s.get(Episode, episode_id)
     if episode is None:
         raise KeyError(f"no episode {episode_id}")
-    why = require_release(s, actor, episode.patient_id, "print", reason)
+    why = require_release(s, actor, episode.patient_id, action, reason)
     return episode_progress(s, actor, episode_id, settings.progression, baseline_session_id), why
 
 
 def build_progress_report(s: Session, actor: Actor, episode_id: int, out: str | Path, settings: Settings,
-                          baseline_session_id: int | None = None, reason: str | None = None) -> Path:
-    ep, why = _episode(s, actor, episode_id, settings, baseline_session_id, reason)
-    path = write_progress_report(out, ep, report_frame(settings, "Progress report", ep.simulated))
-    record_event(s, actor.username, "print", "episode", episode_id, f"progress report {path.name}; {why}")
+                          baseline_session_id: int | None = None, reason: str | None = None, *,
+                          action: str = "print") -> Path:
+    """The episode's progress report, audited once as ``action`` (``REPORT_ACTIONS``)."""
+    ep, why = _episode(s, actor, episode_id, settings, baseline_session_id, reason, action)
+    path = write_report(write_progress_report, out, ep, report_frame(settings, "Progress report", ep.simulated))
+    record_event(s, actor.username, action, "episode", episode_id, f"progress report {path.name}; {why}")
     return path
 
 
@@ -114,6 +126,6 @@ def build_discharge_report(s: Session, actor: Actor, episode_id: int, out: str |
                            baseline_session_id: int | None = None, reason: str | None = None) -> Path:
     ep, why = _episode(s, actor, episode_id, settings, baseline_session_id, reason)
     title = "Discharge report" + (" (interim)" if ep.status == "active" else "")
-    path = write_discharge_report(out, ep, report_frame(settings, title, ep.simulated))
+    path = write_report(write_discharge_report, out, ep, report_frame(settings, title, ep.simulated))
     record_event(s, actor.username, "print", "episode", episode_id, f"discharge report {path.name}; {why}")
     return path

@@ -13,8 +13,15 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from clinic.records.db import unit_of_work
+from clinic.records.editing import update_episode
 from clinic.records.models import AuditEvent, Episode, Trial
-from clinic.records.patients import create_episode, create_patient, find_patient_by_mrn, start_trial
+from clinic.records.patients import (
+    ValidationError,
+    create_episode,
+    create_patient,
+    find_patient_by_mrn,
+    start_trial,
+)
 from clinic.records.security import SYSTEM
 from clinic.settings import Settings
 from clinic.signals.onsets import OnsetSettings
@@ -92,11 +99,41 @@ def test_discharge_reports_final_and_interim(demo_copy, tmp_path) -> None:  # no
     text = " ".join(pages_text(final))
     assert "interim" not in text.lower()
     assert "Berger, Anna" in text and "fired first in 0 of 16 lifts" in text and "in 16 of 16 lifts" in text
-    assert "Goals set at the start" in text and "Buttock muscle fires first: met" in text
+    assert "Goal 1: Glute fires first in 8 of 10 Cook hip lifts - met." in text  # judged at discharge
+    assert "Goal 2: hold 5 s - met." in text and "Buttock muscle fires first: met (100 % of lifts" in text
     assert "tennis ball just under your lowest rib" in text and "through the heel" in text
     assert "Glute Bridge" in text and "When to progress" in text and "Follow-up" in text
     first_page = pages_text(interim)[0]
     assert "INTERIM REPORT" in first_page and "Okafor, James" in first_page
+    assert "Goal 1: Glute fires first in 8 of 10 Cook hip lifts - not judged yet (the episode is still going on)." \
+        in " ".join(pages_text(interim))
+
+
+def test_discharge_report_says_per_goal_met_not_met_or_not_judged(db, tmp_path) -> None:  # noqa: ANN001
+    """The goals as the physiotherapist judged them at discharge, one by one; a goal not judged is said to be
+    not judged (never guessed from the numbers); a goal judged before its text was edited is still shown."""
+    _, factory = db
+    with unit_of_work(factory) as s:
+        patient = create_patient(s, SYSTEM, "G-1", "Goal", "Gina", dt.date(1980, 5, 6))
+        ep = create_episode(s, SYSTEM, patient, "Back pain", dt.date(2026, 11, 2),
+                            goals="Walk 30 min without pain\nLift the grandchild; sleep through the night")
+        with pytest.raises(ValidationError, match="goal number 4 does not exist: the episode has 3 goal"):
+            update_episode(s, SYSTEM, ep, goals_met={4: True})
+        update_episode(s, SYSTEM, ep, status="discharged", discharge_date=dt.date(2026, 12, 1),
+                       goals_met={1: True, 3: False})
+        update_episode(s, SYSTEM, ep, goals="Walk 30 min without pain; lift the grandchild")  # edited later
+        ep_id = ep.id
+    with unit_of_work(factory) as s:
+        pdf = build_discharge_report(s, SYSTEM, ep_id, tmp_path / "d.pdf", SETTINGS, reason="test")
+    text = " ".join(pages_text(pdf))
+    assert "Goal 1: Walk 30 min without pain - met." in text
+    assert "Goal 2: lift the grandchild - not judged by your physiotherapist at discharge." in text
+    assert "Goal 3: sleep through the night - not met." in text
+    assert "No measurements yet, so no target can be checked." in text
+    with factory() as s:
+        details = s.scalars(select(AuditEvent.detail).where(AuditEvent.entity == "episode",
+                                                            AuditEvent.entity_id == str(ep_id))).all()
+    assert "status=discharged; goals judged: 1 met, 3 not met" in details
 
 
 def test_session_report_covers_every_trial_from_stored_results(demo_copy, tmp_path) -> None:  # noqa: ANN001

@@ -12,6 +12,7 @@ def test_report_bench_prints_its_figure(capsys) -> None:  # noqa: ANN001
     assert main(["bench", "--json", "--quick", "--only", "report"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["report_12w_s"] > 0 and result["report_12w_pdf_bytes"] > 5000
+    assert 0 < result["report_worker_stall_ms"] <= result["report_worker_stall_max_ms"]
 
 
 def test_a_failing_report_suite_says_so_and_the_others_still_print(capsys, monkeypatch) -> None:  # noqa: ANN001

@@ -15,7 +15,14 @@ from sqlalchemy import func, select
 from clinic.records import db as records_db
 from clinic.records.models import Patient, RepResult
 from clinic.signals.conditioning import ConditioningSettings
-from ui.demo import DEMO_PATIENTS, BackgroundDemo, copy_cached_demo, create_demo_users, demo_cache_path
+from ui.demo import (
+    DEMO_PATIENTS,
+    BackgroundDemo,
+    copy_cached_demo,
+    create_demo_users,
+    demo_cache_path,
+    live_demo_rig,
+)
 
 COND = ConditioningSettings(mains_hz=50.0)
 
@@ -52,8 +59,25 @@ def test_demo_window_uses_the_cached_database(demo_database, tmp_path) -> None: 
     cache = tmp_path / "cache" / demo_cache_path(COND).relative_to(demo_cache_path(COND).parents[1])
     cache.parent.mkdir(parents=True)
     shutil.copyfile(demo_database, cache)
-    proc = subprocess.run([sys.executable, "-m", "ui.cli", "--demo", "--quit-after", "1"], env=env,
+    proc = subprocess.run([sys.executable, "-m", "ui.cli", "--demo", "--quit-after", "0"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "demo user physio / demo-physio-1 (physiotherapist)" in proc.stdout
     assert "in the background" not in proc.stdout  # nothing seeded: the cached database was copied
+    assert "first screen painted at" in proc.stdout
+
+
+def test_the_live_rig_scenario_is_cached_and_a_damaged_cache_rebuilt(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import numpy as np
+
+    import ui.demo
+
+    monkeypatch.setenv("GLUTELAB_DEMO_CACHE", str(tmp_path))
+    monkeypatch.setitem(ui.demo.LIVE_RIG, "reps", 2)  # the demo's 50 take seconds; the caching is the same
+    first = live_demo_rig().scenario
+    (cached,) = (tmp_path / "demo").glob("live-rig-*.pickle")
+    again = live_demo_rig().scenario  # loaded, not simulated again
+    assert np.array_equal(first.emg_uv, again.emg_uv) and len(again.truth) == 2
+    cached.write_bytes(b"\x80\x05damaged")
+    assert np.array_equal(live_demo_rig().scenario.emg_uv, first.emg_uv)  # rebuilt (the simulator is seeded)
+    assert cached.stat().st_size > 1000

@@ -1,11 +1,18 @@
 """Report figures: load a 12-week episode's stored results and build its progress report with charts
-(``report_12w_s``, target < 1 s), on a SQLite file with 16 reps a session copied from a real analysis."""
+(``report_12w_s``, target < 1 s), on a SQLite file with 16 reps a session copied from a real analysis; and how
+long the main thread is stalled while a worker thread builds each week's session report, as the window's
+worker pool does (``report_worker_stall_ms``, median of the longest stall per report, and its maximum: the
+GIL held by the builder, e.g. by a garbage collection its allocations set off)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import random
+import statistics
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from clinic.records import db
@@ -17,7 +24,7 @@ from clinic.records.security import SYSTEM
 from clinic.settings import Settings
 from clinic.signals.analysis import analyze_trial
 from clinic.signals.summary import rep_summary
-from clinic.usecases.reports import build_progress_report
+from clinic.usecases.reports import build_progress_report, build_session_report
 from devices.simulator.physiology import build_scenario
 from ui.bench import median_time
 
@@ -58,6 +65,38 @@ def build_episode(path: Path, settings: Settings) -> int:
     return episode_id
 
 
+def longest_stall_s(work: threading.Thread, tick_s: float = 0.005) -> float:
+    """Start ``work`` and tick every ``tick_s`` on this thread until it ends: the longest gap between ticks."""
+    longest, last = 0.0, time.perf_counter()
+    work.start()
+    while work.is_alive():
+        time.sleep(tick_s)
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    return longest
+
+
+def worker_stalls(factory, settings: Settings, episode_id: int, out_dir: Path) -> list[float]:  # noqa: ANN001
+    """The longest main-thread stall while a worker thread builds each session report of the episode, in a
+    process holding what the window holds (its modules, the progress review's SciPy): a full garbage collection
+    walks all of that, so a bare process would understate the stall."""
+    import scipy.stats  # noqa: F401 - the progress review's bootstrap
+
+    import ui.main_window  # noqa: F401 - the window's modules (Qt, pyqtgraph, the pages)
+    from clinic.records.models import Episode
+
+    gc.collect()  # the start-up garbage of those imports, collected as in a window that has been running
+    with factory() as s:
+        session_ids = [v.id for v in s.get(Episode, episode_id).sessions]
+
+    def build(session_id: int) -> None:
+        with unit_of_work(factory) as s:
+            build_session_report(s, SYSTEM, session_id, out_dir / f"session-{session_id}.pdf", settings,
+                                 reason="benchmark")
+
+    return [longest_stall_s(threading.Thread(target=build, args=(sid,))) for sid in session_ids]
+
+
 def run(quick: bool) -> dict[str, object]:
     settings = Settings(mains_hz=50, clinic_name="Bench clinic")
     with tempfile.TemporaryDirectory(prefix="glutelab-bench-report-") as tmp:
@@ -75,6 +114,9 @@ def run(quick: bool) -> dict[str, object]:
 
         try:
             seconds = median_time(once, 3 if quick else 7)
+            stalls = worker_stalls(factory, settings, episode_id, Path(tmp))
         finally:
             engine.dispose()
-    return {"report_12w_s": round(seconds, 4), "report_12w_pdf_bytes": pages[-1]}
+    return {"report_12w_s": round(seconds, 4), "report_12w_pdf_bytes": pages[-1],
+            "report_worker_stall_ms": round(1000 * statistics.median(stalls), 1),
+            "report_worker_stall_max_ms": round(1000 * max(stalls), 1)}

@@ -3,13 +3,16 @@ session's measures and its verdict against the baseline, the progression advice 
 average rep envelopes overlaid, and printing (print preview, the OS print dialog) and saving as PDF.
 
 Self-contained: the shell gives it a session factory and the clinic's settings, then ``set_actor`` and
-``open_episode``. Loading, envelopes, the PDF and the audit writes run on a worker thread; results come back
-through signals. Dialogs are opened window-modal with ``open()``, never ``exec()``, so nothing waits.
+``open_episode``. Loading (and with it SciPy's first import, for the bootstrap), envelopes, the PDF, the
+baseline mark and the audit writes run on a worker thread; results come back through signals. Importing this
+module loads neither SciPy nor the report builders, so opening the page never stalls the GUI thread. Dialogs
+are opened window-modal with ``open()``, never ``exec()``, so nothing waits.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -20,12 +23,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from clinic.protocol.exercises import exercise_name
 from clinic.records.audit import record_event
 from clinic.records.db import unit_of_work
+from clinic.records.editing import ConflictError
 from clinic.records.security import Actor
 from clinic.settings import Settings
-from clinic.usecases.progress import EpisodeProgress, Estimate, episode_progress, stage_label
-from clinic.usecases.rep_envelopes import AverageEnvelopes, average_rep_envelopes
-from clinic.usecases.reports import build_progress_report
+from clinic.usecases.progress import (
+    BASELINE_CHOSEN,
+    EpisodeProgress,
+    Estimate,
+    episode_progress,
+    mark_episode_baseline,
+    stage_label,
+)
 from ui.worker import Workers
+
+if TYPE_CHECKING:
+    from clinic.usecases.rep_envelopes import AverageEnvelopes
 
 COLUMNS = ("Week", "Date", "Reps", "Glute lead vs hamstrings (ms)", "Glute lead vs lumbar (ms)", "Glute first",
            "Glute %MVC", "Ham %MVC", "Lumbar %MVC", "G:H", "L:G", "Hold (s) / target", "Load left",
@@ -70,6 +82,8 @@ class ProgressReviewPage(QtWidgets.QWidget):
     exported = QtCore.Signal(str)  # path of the saved PDF
     printed = QtCore.Signal()
     failed = QtCore.Signal(str)
+    baseline_stored = QtCore.Signal(int)  # episode id, after the clinician's baseline mark was saved
+    conflict = QtCore.Signal(int, str)  # episode id, what happened: another workstation changed it first
 
     def __init__(self, factory: sessionmaker[Session], settings: Settings, workers: Workers | None = None,
                  parent: QtWidgets.QWidget | None = None) -> None:
@@ -97,6 +111,9 @@ class ProgressReviewPage(QtWidgets.QWidget):
         self.session_a = QtWidgets.QComboBox(objectName="overlayA")
         self.session_b = QtWidgets.QComboBox(objectName="overlayB")
         self.baseline = QtWidgets.QComboBox(objectName="baselineChoice")
+        self.mark_baseline_button = QtWidgets.QPushButton("Mark as baseline", objectName="markBaselineButton",
+                                                          toolTip="Store this session as the episode's baseline: "
+                                                          "the reports and every workstation compare with it")
         self.overlay_button = QtWidgets.QPushButton("Overlay average reps", objectName="overlayButton")
         self.overlay = pg.PlotWidget(title="Average rep envelopes (solid: first choice, dashed: second)")
         self.overlay.addLegend(offset=(5, 5))
@@ -105,7 +122,8 @@ class ProgressReviewPage(QtWidgets.QWidget):
         self.print_button = QtWidgets.QPushButton("Print...")
         self.pdf_button = QtWidgets.QPushButton("Save as PDF...")
         pick = QtWidgets.QHBoxLayout()
-        for w in (QtWidgets.QLabel("Baseline:"), self.baseline, QtWidgets.QLabel("Overlay:"), self.session_a,
+        for w in (QtWidgets.QLabel("Baseline:"), self.baseline, self.mark_baseline_button,
+                  QtWidgets.QLabel("Overlay:"), self.session_a,
                   QtWidgets.QLabel("with"), self.session_b, self.overlay_button):
             pick.addWidget(w)
         pick.addStretch(1)
@@ -126,8 +144,13 @@ class ProgressReviewPage(QtWidgets.QWidget):
         self.loaded.connect(self._show)
         self.overlay_ready.connect(self._show_overlay)
         self.failed.connect(self.notice.setText)
+        self.failed.connect(lambda _: self.mark_baseline_button.setEnabled(True))
         self.overlay_button.clicked.connect(self.overlay_selected)
         self.baseline.activated.connect(self._rebase)
+        self.mark_baseline_button.clicked.connect(self.mark_baseline)
+        self.baseline_stored.connect(self.open_episode)
+        self.conflict.connect(self._reload_after_conflict)
+        self._after_load = ""  # said on the page once the next load is shown (why it was reloaded)
         self.preview_button.clicked.connect(self.open_print_preview)
         self.print_button.clicked.connect(self.open_print_dialog)
         self.pdf_button.clicked.connect(self.ask_pdf_path)
@@ -170,14 +193,17 @@ class ProgressReviewPage(QtWidgets.QWidget):
         if self.actor is None:
             return  # signed out while loading
         self.progress = ep
+        self.mark_baseline_button.setEnabled(True)
         status = "active" if ep.status == "active" else f"{ep.status} {ep.discharge_date or ''}"
         self.header.setText(f"<b>{escape(ep.patient_name)}</b> (MRN {escape(ep.mrn)}) - {escape(ep.reason)}; "
                             f"started {ep.start_date:%d %b %Y}, {escape(status)}."
                             + (" <b>SIMULATED DATA</b>" if ep.simulated else ""))
         base = ep.baseline
-        self.ci_label.setText(f"CI method: {ep.ci_method}. Baseline: {base.label if base else 'none'}; "
+        self.ci_label.setText(f"CI method: {ep.ci_method}. Baseline: "
+                              f"{f'{base.label} ({ep.baseline_source})' if base else 'none'}; "
                               "'changed since baseline' only when the CIs do not overlap.")
-        self.notice.setText("" if ep.sessions else "No sessions in this episode yet.")
+        self.notice.setText(self._after_load or ("" if ep.sessions else "No sessions in this episode yet."))
+        self._after_load = ""
         a = ep.advice
         self.advice.setText(f"<b>Stage:</b> {escape(exercise_name(a.current) if a.current else 'none yet')}. "
                             f"<b>Advice:</b> {escape(a.summary)}<br>" + "<br>".join(escape(r) for r in a.reasons))
@@ -197,8 +223,34 @@ class ProgressReviewPage(QtWidgets.QWidget):
         self._plot_weeks(ep)
 
     def _rebase(self, index: int) -> None:
+        """Compare with the chosen session on screen (not stored until "Mark as baseline")."""
         if self.progress is not None and index >= 0:
             self.open_episode(self.progress.episode_id, self.baseline.itemData(index))
+
+    def mark_baseline(self) -> None:
+        """Store the chosen session as the episode's baseline, on the worker; checked against the episode's
+        version this page loaded (another workstation's change first: ``conflict``, and the page reloads)."""
+        ep, actor, session_id = self.progress, self.actor, self.baseline.currentData()
+        if ep is None or actor is None or session_id is None:
+            return
+        self.mark_baseline_button.setEnabled(False)
+
+        def store() -> None:
+            try:
+                with unit_of_work(self.factory) as s:
+                    mark_episode_baseline(s, actor, ep.episode_id, session_id, ep.episode_version)
+                self.baseline_stored.emit(ep.episode_id)
+            except ConflictError as exc:
+                self.conflict.emit(ep.episode_id, str(exc))
+            except Exception as exc:  # noqa: BLE001 - no permission, a lost connection: said on the page
+                self.failed.emit(f"Cannot mark the baseline: {exc}")
+
+        self.workers.submit(store, name="mark baseline")
+
+    def _reload_after_conflict(self, episode_id: int, message: str) -> None:
+        self._after_load = message + " The page shows it as it is now."
+        self.notice.setText(message)
+        self.open_episode(episode_id)
 
     def _plot_weeks(self, ep: EpisodeProgress) -> None:
         ss = [sp for sp in ep.sessions if sp.reps]
@@ -236,6 +288,8 @@ class ProgressReviewPage(QtWidgets.QWidget):
         conditioning = self.settings.conditioning
 
         def compute() -> None:
+            from clinic.usecases.rep_envelopes import average_rep_envelopes  # SciPy: loaded on the worker
+
             try:
                 with unit_of_work(self.factory) as s:
                     pair = tuple(average_rep_envelopes(s, sid, conditioning) for sid in (first, second))
@@ -339,17 +393,19 @@ class ProgressReviewPage(QtWidgets.QWidget):
 
     def save_pdf(self, path: Path) -> None:
         """The printed progress report (reportlab, as the command line writes it), built on the worker and
-        audited there; ``exported`` fires with the path."""
+        audited there once, as an export; ``exported`` fires with the path."""
         ep, actor = self.progress, self.actor
         if ep is None or actor is None:
             return
-        baseline = ep.baseline_session_id
+        baseline = ep.baseline_session_id if ep.baseline_source == BASELINE_CHOSEN else None  # else: the stored
 
         def build() -> None:
+            from clinic.usecases.reports import build_progress_report  # reportlab and SciPy: on the worker
+
             try:
                 with unit_of_work(self.factory) as s:
-                    out = build_progress_report(s, actor, ep.episode_id, path, self.settings, baseline)
-                    record_event(s, actor.username, "export", "episode", ep.episode_id, f"progress PDF {out.name}")
+                    out = build_progress_report(s, actor, ep.episode_id, path, self.settings, baseline,
+                                                action="export")
                 self.exported.emit(str(out))
             except Exception as exc:  # noqa: BLE001 - full disk, no permission: said on the page
                 self.failed.emit(f"Cannot save the PDF: {exc}")

@@ -159,3 +159,39 @@ def test_upgrade_from_0005_keeps_results_as_current_version_1(db_url):
                 conn.execute(text(bad))  # the constraints survived the table rebuilds
     finally:
         engine.dispose()
+
+
+ROWS_0006 = [stmt for stmt in ROWS_0001[:4]] + [  # users, patients, episodes, sessions as 0001 had them
+    "INSERT INTO sessions (id, episode_id, clinician_id, started_at, pain_score, notes, body_mass_kg, version) "
+    "VALUES (2, 1, 1, '2026-01-19 09:30:00', 5, 'second visit', 70.5, 1)",
+]
+
+
+def test_upgrade_from_0006_keeps_episodes_and_adds_the_baseline_mark(db_url):
+    """0007 adds the clinician's baseline and the goals' outcome to episodes: the rows stay as they were (no
+    baseline marked, no goal judged), ids are still never reused, and erasing the marked session clears it."""
+    engine = records_db.make_engine(db_url)
+    try:
+        upgrade(engine, "0006")
+        with engine.begin() as conn:
+            for stmt in ROWS_0006:
+                conn.execute(text(stmt))
+            before = {t: [tuple(r) for r in conn.execute(text(CHECK[t]))] for t in ("episodes", "sessions")}
+        upgrade(engine)
+        assert current_revision(engine) == head_revision() == "0007"
+        with engine.begin() as conn:
+            assert {t: [tuple(r) for r in conn.execute(text(CHECK[t]))] for t in before} == before
+            rows = conn.execute(text("SELECT baseline_session_id, goal_outcomes, version FROM episodes")).all()
+            assert [(r[0], r[2]) for r in rows] == [(None, 1)]
+            assert rows[0][1] in ([], "[]")
+            if engine.dialect.name == "sqlite":  # the rebuilt table kept AUTOINCREMENT (revision 0003)
+                ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'episodes'")).scalar_one()
+                assert "AUTOINCREMENT" in ddl
+            conn.execute(text("UPDATE episodes SET baseline_session_id = 2"))
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM sessions WHERE id = 2"))
+            assert conn.execute(text("SELECT baseline_session_id FROM episodes")).scalar_one() is None
+        with pytest.raises(Exception, match="(?i)foreign key"), engine.begin() as conn:
+            conn.execute(text("UPDATE episodes SET baseline_session_id = 99"))
+    finally:
+        engine.dispose()

@@ -5,19 +5,27 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
 from clinic.protocol.progression import ProgressionThresholds, StageEvidence, advise
-from clinic.records.patients import find_patient_by_mrn
-from clinic.records.security import SYSTEM
+from clinic.records.db import unit_of_work
+from clinic.records.editing import ConflictError
+from clinic.records.models import AuditEvent
+from clinic.records.models import Session as VisitSession
+from clinic.records.patients import ValidationError, find_patient_by_mrn
+from clinic.records.security import SYSTEM, Actor, AuthError
 from clinic.settings import Settings, SettingsError
 from clinic.signals.onsets import OnsetSettings
 from clinic.usecases.progress import (
+    BASELINE_FIRST,
+    BASELINE_MARKED,
     CHANGED,
     CI_METHOD,
     NO_CLEAR_CHANGE,
     episode_progress,
     estimate,
     latest_episode_id,
+    mark_episode_baseline,
 )
 
 THRESHOLDS = Settings().progression
@@ -76,6 +84,42 @@ def test_a_marked_baseline_replaces_the_first_session(demo_copy) -> None:  # noq
     assert rebased.sessions[0].changed  # week 1 differs from the marked baseline
     with factory() as s, pytest.raises(KeyError, match="not in episode"):
         episode_progress(s, SYSTEM, ep.episode_id, THRESHOLDS, baseline_session_id=10_000)
+
+
+def test_the_clinicians_baseline_is_stored_audited_and_guarded(demo_copy) -> None:  # noqa: ANN001
+    """Marking week 6 as the baseline is stored: every later read (screen, reports, CLI) compares with it, so
+    the verdicts change; a second workstation that saw the episode before the mark gets a ConflictError; a
+    viewer may not mark; each mark is audited."""
+    _, factory, _ = demo_copy
+    ep = progress_of(factory, "DEMO-0001")
+    week6 = ep.sessions[5].session_id
+    assert ep.baseline.week == 1 and ep.baseline_source == BASELINE_FIRST
+    assert ep.sessions[6].changed  # week 7 against week 1
+    with unit_of_work(factory) as s:
+        mark_episode_baseline(s, SYSTEM, ep.episode_id, week6, ep.episode_version)
+    marked = progress_of(factory, "DEMO-0001")
+    assert marked.baseline.week == 6 and marked.baseline_source == BASELINE_MARKED
+    assert marked.sessions[5].verdicts == {"glute_lead_hamstrings_ms": "baseline", "glute_first_share": "baseline"}
+    assert not marked.sessions[6].changed and marked.sessions[0].changed  # the verdicts follow the mark
+    assert marked.episode_version == ep.episode_version + 1
+
+    with unit_of_work(factory) as s, pytest.raises(ConflictError, match="changed by another workstation"):
+        mark_episode_baseline(s, SYSTEM, ep.episode_id, None, ep.episode_version)  # saw it before the mark
+    assert progress_of(factory, "DEMO-0001").baseline.week == 6  # nothing overwritten
+    viewer = Actor(0, "frontdesk", "viewer")
+    with unit_of_work(factory) as s, pytest.raises(AuthError, match="may not change"):
+        mark_episode_baseline(s, viewer, ep.episode_id, None, marked.episode_version)
+    other = progress_of(factory, "DEMO-0002").sessions[0].session_id
+    with unit_of_work(factory) as s, pytest.raises(ValidationError, match="not a session of episode"):
+        mark_episode_baseline(s, SYSTEM, ep.episode_id, other, marked.episode_version)
+    with unit_of_work(factory) as s:
+        mark_episode_baseline(s, SYSTEM, ep.episode_id, None, marked.episode_version)  # back to the first
+    assert progress_of(factory, "DEMO-0001").baseline.week == 1
+    with factory() as s:
+        details = s.scalars(select(AuditEvent.detail).where(
+            AuditEvent.action == "change", AuditEvent.entity == "episode", AuditEvent.entity_id == str(ep.episode_id),
+            AuditEvent.detail.like("baseline=%")).order_by(AuditEvent.id)).all()
+    assert details == [f"baseline=session {week6}", "baseline=first session"]
 
 
 def test_advice_names_the_stage_and_its_reasons(demo_copy) -> None:  # noqa: ANN001
@@ -160,3 +204,33 @@ def test_bench_sit_down_control_and_stage_from_a_mixed_session(db, tmp_path) -> 
     assert sp.sit_down["descent_ms"] > 0 and sp.sit_down["velocity_at_contact_m_s"] < 0
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages)
     assert "Bench sit-down control descent" in text and "Glute Bridge" in text
+
+
+def test_a_patient_with_a_marked_baseline_can_still_be_erased(db) -> None:  # noqa: ANN001
+    """The baseline mark points from the episode at one of its own sessions: erasing the patient (database
+    cascades) and erasing the marked session alone (the mark goes back to the first) both work, on both
+    backends."""
+    import datetime as dt
+
+    from clinic.records.erasure import erase_patient
+    from clinic.records.models import Episode, Patient
+    from clinic.records.patients import create_episode, create_patient, create_session
+
+    _, factory = db
+    with unit_of_work(factory) as s:
+        ep = create_episode(s, SYSTEM, create_patient(s, SYSTEM, "E-1", "Erase", "Ed", dt.date(1970, 1, 1)),
+                            "Back pain", dt.date(2026, 11, 2))
+        first, second = (create_session(s, SYSTEM, ep, dt.datetime(2026, 11, d, 9, tzinfo=dt.UTC)) for d in (3, 10))
+        s.flush()
+        ep_id, patient_id, first_id, second_id = ep.id, ep.patient_id, first.id, second.id
+        mark_episode_baseline(s, SYSTEM, ep_id, second_id, ep.version)
+    with unit_of_work(factory) as s:
+        s.delete(s.get(VisitSession, second_id))
+    with factory() as s:
+        assert s.get(Episode, ep_id).baseline_session_id is None
+    with unit_of_work(factory) as s:
+        mark_episode_baseline(s, SYSTEM, ep_id, first_id, s.get(Episode, ep_id).version)
+    with unit_of_work(factory) as s:
+        erase_patient(s, SYSTEM, patient_id)
+    with factory() as s:
+        assert s.get(Patient, patient_id) is None and s.get(Episode, ep_id) is None
