@@ -52,6 +52,9 @@ def test_review_overlay_preview_print_and_pdf(qtbot, demo_copy, tmp_path) -> Non
     assert preview.pageCount() >= 1
     for dialog in (page.open_print_preview(), page.open_print_dialog(), page.ask_pdf_path()):
         assert dialog.isVisible()  # window-modal and returned at once: nothing waits
+        if isinstance(dialog, QtPrintSupport.QPrintPreviewDialog):
+            for _ in range(3):  # zooming or a page-setup change repaints the preview: not a print each time
+                dialog.findChild(QtPrintSupport.QPrintPreviewWidget).updatePreview()
         dialog.reject()
     printer = QtPrintSupport.QPrinter()
     printer.setOutputFormat(QtPrintSupport.QPrinter.OutputFormat.PdfFormat)
@@ -71,7 +74,10 @@ def test_review_overlay_preview_print_and_pdf(qtbot, demo_copy, tmp_path) -> Non
                 AuditEvent.username == "physio", AuditEvent.entity.in_(("episode", "episode_progress")))).all()
 
     qtbot.waitUntil(lambda: {a for a, _ in audited()} >= {"read", "print", "export"}, timeout=10000)
-    assert any("printed" in d for a, d in audited() if a == "print")
+    qtbot.wait(500)  # the audit rows are written on the worker pool
+    assert [d for a, d in audited() if a == "print" and "printed" in d] == [
+        f"progress review printed ({tmp_path / 'printed.pdf'})"]  # the one real print, not the preview's paints
+    assert [d for a, d in audited() if "print preview" in d] == ["progress review print preview"] * 2
     saved_events = [(a, d) for a, d in audited() if "review.pdf" in d]
     assert saved_events == [("export", "progress report review.pdf; treating clinician")]  # once, as an export
 

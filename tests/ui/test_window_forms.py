@@ -250,3 +250,41 @@ def test_redo_last_rep_without_a_counted_rep_says_so(qtbot, clinic_window) -> No
     qtbot.mouseClick(w.session.stop_button, LEFT)
     qtbot.waitUntil(lambda: "Trial" in w.session.message.text(), timeout=T)
     assert not w.session.redo_button.isEnabled()
+
+
+def test_closing_an_episode_judges_each_goal(qtbot, clinic_window) -> None:  # noqa: ANN001
+    """The discharge form lists the episode's goals one by one; the clinician's verdicts are stored per goal
+    (the discharge report prints them) and a goal left "not judged" is stored as such."""
+    import datetime as dt
+
+    from clinic.records.db import unit_of_work
+    from clinic.records.models import AuditEvent, Episode
+    from clinic.records.patients import create_episode, get_patient
+    from clinic.records.security import SYSTEM
+
+    w = clinic_window
+    patient_id = sign_in_directly(w)
+    with unit_of_work(w.factory) as s:
+        create_episode(s, SYSTEM, get_patient(s, SYSTEM, patient_id), "Low back pain", dt.date(2026, 10, 1),
+                       goals="Walk 30 min; Sit 1 h without pain\nReturn to running")
+    w.open_patient(patient_id)
+    assert not w.patient.close_episode_button.isEnabled()  # until the patient's episodes are loaded
+    qtbot.waitUntil(lambda: w.patient.close_episode_button.isEnabled(), timeout=T)
+    qtbot.mouseClick(w.patient.close_episode_button, LEFT)
+    form = w.patient.episode_form
+    qtbot.waitUntil(lambda: len(form.goal_choices) == 3 and form.save_button.isEnabled(), timeout=T)
+    assert [form.goal_rows.itemAt(r, QtWidgets.QFormLayout.ItemRole.LabelRole).widget().text()
+            for r in range(3)] == ["1. Walk 30 min", "2. Sit 1 h without pain", "3. Return to running"]
+    form.goal_choices[0].setCurrentText("met")
+    form.goal_choices[1].setCurrentText("not met")
+    qtbot.keyClicks(form.outcome, "Pain-free at work")
+    qtbot.mouseClick(form.save_button, LEFT)
+    qtbot.waitUntil(lambda: form.isHidden(), timeout=T)
+    with w.factory() as s:
+        ep = s.scalar(select(Episode).where(Episode.patient_id == patient_id))
+        assert ep.status == "discharged" and ep.discharge_summary == "Pain-free at work"
+        assert ep.goal_outcomes == [{"goal": "Walk 30 min", "met": True},
+                                    {"goal": "Sit 1 h without pain", "met": False}]
+        details = s.scalars(select(AuditEvent.detail).where(AuditEvent.entity == "episode",
+                                                            AuditEvent.action == "change")).all()
+    assert any("goals judged: 1 met, 2 not met" in d for d in details), details

@@ -1,4 +1,5 @@
-"""Open an episode (complaint, goals) or close the active one (outcome); one active episode per patient."""
+"""Open an episode (complaint, goals) or close the active one (outcome, and per stated goal: met, not met or
+not judged, which the discharge report prints); one active episode per patient."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 from PySide6 import QtCore, QtWidgets
 from sqlalchemy.orm import Session
 
-from clinic.records.editing import update_episode
+from clinic.records.editing import split_goals, update_episode
 from clinic.records.models import Episode
 from clinic.records.patients import ValidationError, create_episode, get_patient
 from clinic.records.security import Actor
@@ -24,12 +25,23 @@ def open_new_episode(s: Session, actor: Actor, patient_id: int, complaint: str, 
     return create_episode(s, actor, patient, complaint, today, goals=goals).id
 
 
-def close_episode(s: Session, actor: Actor, episode_id: int, outcome: str, today: dt.date) -> int:
+def active_episode_goals(s: Session, actor: Actor, episode_id: int) -> list[str]:
+    """The goals of the episode about to be closed, one by one (``split_goals``), for the clinician to judge."""
+    actor.require("read")
+    ep = s.get(Episode, episode_id)
+    if ep is None or ep.status != "active":
+        raise ValidationError("there is no active episode to close")
+    return split_goals(ep.goals or "")
+
+
+def close_episode(s: Session, actor: Actor, episode_id: int, outcome: str, today: dt.date,
+                  goals_met: dict[int, bool]) -> int:
+    """Discharge: status, date, outcome and the clinician's verdict per goal number (only the judged ones)."""
     ep = s.get(Episode, episode_id)
     if ep is None or ep.status != "active":
         raise ValidationError("there is no active episode to close")
     update_episode(s, actor, ep, status="discharged", discharge_date=max(today, ep.start_date),
-                   discharge_summary=outcome)
+                   discharge_summary=outcome, goals_met=goals_met or None)
     return ep.id
 
 
@@ -44,6 +56,10 @@ class EpisodeForm(QtWidgets.QGroupBox):
         self.complaint = QtWidgets.QLineEdit("Low back pain: glute re-education", objectName="episodeComplaint")
         self.goals = QtWidgets.QLineEdit(objectName="episodeGoals")
         self.outcome = QtWidgets.QLineEdit(objectName="episodeOutcome")
+        self.goals_judged = QtWidgets.QWidget(objectName="episodeGoalsJudged")
+        self.goal_rows = QtWidgets.QFormLayout(self.goals_judged)
+        self.goal_rows.setContentsMargins(0, 0, 0, 0)
+        self.goal_choices: list[QtWidgets.QComboBox] = []  # one per stated goal: not judged / met / not met
         self.message = QtWidgets.QLabel("", objectName="episodeMessage", styleSheet="color: #b00020")
         self.save_button = QtWidgets.QPushButton("Open episode", objectName="saveEpisodeButton")
         self.save_button.clicked.connect(self.save)
@@ -53,6 +69,7 @@ class EpisodeForm(QtWidgets.QGroupBox):
         self.form.addRow("Complaint", self.complaint)
         self.form.addRow("Goals", self.goals)
         self.form.addRow("Outcome", self.outcome)
+        self.form.addRow("Goals at discharge", self.goals_judged)
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.save_button)
         row.addWidget(cancel)
@@ -66,7 +83,8 @@ class EpisodeForm(QtWidgets.QGroupBox):
         self.save_button.setText("Open episode")
         for w in (self.complaint, self.goals):
             self.form.setRowVisible(w, True)
-        self.form.setRowVisible(self.outcome, False)
+        for w in (self.outcome, self.goals_judged):
+            self.form.setRowVisible(w, False)
         self.message.clear()
         self.show()
         self.complaint.setFocus()
@@ -78,9 +96,29 @@ class EpisodeForm(QtWidgets.QGroupBox):
         for w in (self.complaint, self.goals):
             self.form.setRowVisible(w, False)
         self.form.setRowVisible(self.outcome, True)
+        self._show_goals([])
+        self.save_button.setEnabled(False)  # until the goals are listed (a worker reads them)
         self.message.clear()
         self.show()
         self.outcome.setFocus()
+        self.env.query(active_episode_goals, episode_id, on_done=self._show_goals, on_error=self._failed)
+
+    def _show_goals(self, goals: list[str]) -> None:
+        while self.goal_rows.rowCount():
+            self.goal_rows.removeRow(0)
+        self.goal_choices = []
+        for n, goal in enumerate(goals, 1):
+            choice = QtWidgets.QComboBox(objectName=f"goalMet{n}")
+            choice.addItems(["not judged", "met", "not met"])
+            self.goal_rows.addRow(f"{n}. {goal}", choice)
+            self.goal_choices.append(choice)
+        self.form.setRowVisible(self.goals_judged, bool(goals))
+        self.save_button.setEnabled(True)
+
+    def goals_met(self) -> dict[int, bool]:
+        """The judged goals by number (1-based, as ``split_goals`` lists them): met or not."""
+        return {n: choice.currentText() == "met" for n, choice in enumerate(self.goal_choices, 1)
+                if choice.currentText() != "not judged"}
 
     def save(self) -> None:
         self.save_button.setEnabled(False)
@@ -88,7 +126,7 @@ class EpisodeForm(QtWidgets.QGroupBox):
             self.env.query(open_new_episode, self.patient_id, self.complaint.text(), self.goals.text(),
                            self.env.today(), on_done=self._saved, on_error=self._failed)
         else:
-            self.env.query(close_episode, self.episode_id, self.outcome.text(), self.env.today(),
+            self.env.query(close_episode, self.episode_id, self.outcome.text(), self.env.today(), self.goals_met(),
                            on_done=self._saved, on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:

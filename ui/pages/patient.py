@@ -109,6 +109,7 @@ class PatientPage(QtWidgets.QWidget):
         for model in (self.episodes, self.sessions, self.progress):
             model.clear()
         self.episode_form.hide()
+        self.close_episode_button.setEnabled(False)  # until the loaded view says there is an active episode
 
     def refresh(self, episode_id: int | None = None) -> None:
         if self.patient_id is None or self.env.actor is None:

@@ -352,9 +352,13 @@ class ProgressReviewPage(QtWidgets.QWidget):
         return preview
 
     def open_print_preview(self) -> QtPrintSupport.QPrintPreviewDialog:
+        """The OS print preview. It repaints on every zoom or page-setup change, so the painting is not what
+        is audited: opening it is, once, and printing from it (Qt accepts the dialog after printing)."""
         dialog = QtPrintSupport.QPrintPreviewDialog(self)
-        dialog.paintRequested.connect(self._print_and_audit)
+        dialog.paintRequested.connect(self.print_to)
+        dialog.accepted.connect(lambda: self._printed(dialog.printer()))
         QtWidgets.QDialog.open(dialog)  # window-modal, returns at once (not the (receiver, member) overload)
+        self._audit("print", "progress review print preview")
         return dialog
 
     def open_print_dialog(self) -> QtPrintSupport.QPrintDialog:
@@ -366,6 +370,9 @@ class ProgressReviewPage(QtWidgets.QWidget):
 
     def _print_and_audit(self, printer: QtPrintSupport.QPrinter) -> None:
         self.print_to(printer)
+        self._printed(printer)
+
+    def _printed(self, printer: QtPrintSupport.QPrinter) -> None:
         self._audit("print", f"progress review printed ({printer.printerName() or printer.outputFileName()})")
         self.printed.emit()
 
