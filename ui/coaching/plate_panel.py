@@ -11,6 +11,9 @@ from devices.ring import SampleRing
 from ui.coaching.readout import Readout
 from ui.live_plot import PeakBins, Trace, lane_height, quiet_axes, view_rect
 
+#: the centre-of-pressure plot's height (its width follows the plate's proportions)
+COP_HEIGHT_PX = 130
+
 
 def _total_load(cells: np.ndarray) -> np.ndarray:
     return cells.sum(axis=1, keepdims=True)
@@ -42,16 +45,22 @@ class PlatePanel(QtWidgets.QWidget):
         self.cop.setAspectLocked(True)
         self.cop.setXRange(-width_mm / 2, width_mm / 2, padding=0.05)
         self.cop.setYRange(-length_mm / 2, length_mm / 2, padding=0.05)
-        self.cop.setLabel("bottom", "centre of pressure x (right +)", units="mm")
+        self.cop.setLabel("bottom", "x (right +)", units="mm")
         self.cop.setLabel("left", "y (front +)", units="mm")
+        for axis in ("bottom", "left"):  # millimetres stay millimetres (no "kmm" from pyqtgraph's SI prefixes)
+            self.cop.getAxis(axis).enableAutoSIPrefix(False)
+        # the plate's own proportions, so the locked aspect does not stretch the range to the widget's shape
+        self.cop.setFixedSize(int(COP_HEIGHT_PX * width_mm / length_mm) + 70, COP_HEIGHT_PX + 45)
+        self.cop.setToolTip("centre of pressure on the plate, the last seconds")
         self.cop_curve = self.cop.plot(pen=pg.mkPen("#d1495b", width=1))
         self.split = QtWidgets.QLabel("", objectName="loadSplit")
         font = self.split.font()
         font.setPixelSize(22)
         self.split.setFont(font)
-        side = QtWidgets.QVBoxLayout()
-        side.addWidget(self.split)
-        side.addWidget(self.cop, stretch=1)
+        self.split.setWordWrap(True)
+        side = QtWidgets.QHBoxLayout()
+        side.addWidget(self.split, stretch=1)
+        side.addWidget(self.cop)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.total, stretch=3)
