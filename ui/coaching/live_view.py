@@ -30,6 +30,12 @@ from ui.live_plot import LivePlot
 PCT_LANE = 100.0  # one lane is 100 %MVC high
 
 
+#: the envelope traces' least height (three lanes a side stay readable)
+TRACES_MIN_HEIGHT_PX = 110
+#: the plate panel's greatest height (load curve, split and centre of pressure)
+PLATE_MAX_HEIGHT_PX = 150
+
+
 class LiveCoachingView(QtWidgets.QWidget):
     def __init__(self, runner: SessionRunner, *, window_s: float, max_fps: float, sounds: CueSounds,
                  parent: QtWidgets.QWidget | None = None) -> None:
@@ -49,6 +55,9 @@ class LiveCoachingView(QtWidgets.QWidget):
         self.raw = False
         self._units: dict[str, str] = {}
         self.plate_panel: PlatePanel | None = None
+        # the muscles' traces keep room for their lanes on a small screen (the verdict's large type and the
+        # plate took it all at 1280 x 800); the plate panel is a glance, not the main view
+        self.traces.setMinimumHeight(TRACES_MIN_HEIGHT_PX)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.verdict_panel, stretch=2)
         layout.addWidget(self.traces, stretch=4)
@@ -56,6 +65,7 @@ class LiveCoachingView(QtWidgets.QWidget):
         if plate is not None and plate.ring is not None and plate.info is not None:
             self.plate_panel = PlatePanel(plate.ring, plate.info.sample_rate_hz, plate.info.plate_width_mm or 400.0,
                                           plate.info.plate_length_mm or 600.0, window_s)
+            self.plate_panel.setMaximumHeight(PLATE_MAX_HEIGHT_PX)
             layout.addWidget(self.plate_panel, stretch=2)
         self.biofeedback: BiofeedbackWindow | None = None
         self._build_traces()

@@ -11,8 +11,8 @@ from devices.ring import SampleRing
 from ui.coaching.readout import Readout
 from ui.live_plot import PeakBins, Trace, lane_height, quiet_axes, view_rect
 
-#: the centre-of-pressure plot's height (its width follows the plate's proportions)
-COP_HEIGHT_PX = 130
+#: the centre-of-pressure plot's width at most (it takes the panel's height)
+COP_MAX_WIDTH_PX = 240
 
 
 def _total_load(cells: np.ndarray) -> np.ndarray:
@@ -42,15 +42,16 @@ class PlatePanel(QtWidgets.QWidget):
         self.cop.setMenuEnabled(False)
         self.cop.setMouseEnabled(x=False, y=False)
         self.cop.hideButtons()
-        self.cop.setAspectLocked(True)
         self.cop.setXRange(-width_mm / 2, width_mm / 2, padding=0.05)
         self.cop.setYRange(-length_mm / 2, length_mm / 2, padding=0.05)
         self.cop.setLabel("bottom", "x (right +)", units="mm")
         self.cop.setLabel("left", "y (front +)", units="mm")
         for axis in ("bottom", "left"):  # millimetres stay millimetres (no "kmm" from pyqtgraph's SI prefixes)
             self.cop.getAxis(axis).enableAutoSIPrefix(False)
-        # the plate's own proportions, so the locked aspect does not stretch the range to the widget's shape
-        self.cop.setFixedSize(int(COP_HEIGHT_PX * width_mm / length_mm) + 70, COP_HEIGHT_PX + 45)
+        # a small plot beside the split, fixed to the plate's own extent (a locked aspect stretched the range to
+        # the widget's shape: thousands of mm across a wide, short plot)
+        self.cop.setMaximumWidth(COP_MAX_WIDTH_PX)
+        self.cop.disableAutoRange()
         self.cop.setToolTip("centre of pressure on the plate, the last seconds")
         self.cop_curve = self.cop.plot(pen=pg.mkPen("#d1495b", width=1))
         self.split = QtWidgets.QLabel("", objectName="loadSplit")

@@ -44,6 +44,12 @@ class VerdictPanel(QtWidgets.QWidget):
         layout = QtWidgets.QHBoxLayout(self)
         layout.addLayout(text, stretch=3)
         layout.addWidget(self.ring, stretch=1)
+        # room for every line whatever it says now (a layout squeezed by the traces below clipped the type):
+        # one line each, two for the asymmetry, which wraps on a small screen
+        lines = [(w, 1) for w in (self.reps, self.verdict, self.lead, self.cue)] + [(self.asymmetry, 2)]
+        margins = layout.contentsMargins()
+        self.setMinimumHeight(sum(w.fontMetrics().lineSpacing() * n for w, n in lines)
+                              + text.spacing() * len(lines) + margins.top() + margins.bottom())
         self.show_waiting()
 
     def show_waiting(self) -> None:

@@ -197,7 +197,9 @@ class SessionPage(QtWidgets.QWidget):
         self.splitter.setSizes([4000, 1000])  # proportions: Qt scales them to fit
 
     def results_first(self) -> None:
-        self.splitter.setSizes([1000, 1000])
+        # the table gets more room, the coaching keeps enough for its large type (at 1280 x 800 half and half
+        # squeezed the verdict under the traces)
+        self.splitter.setSizes([5000, 2000])
 
     def plan(self) -> ExercisePlan:
         _, exercise, side = EXERCISES[self.exercise.currentIndex()]
