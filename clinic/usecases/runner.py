@@ -608,13 +608,21 @@ class SessionRunner:
         del self._attempts[self._tracker.reps:]  # a lift that never settled into a hold is not a rep
         self._count()
         if phases and not self.coaching_stopped:
-            self._coach_safely(lambda: [self._coach_event(phase.kind, phase) for phase in phases])
+            self._coach_safely(lambda: self._coach_phases(phases))
+
+    def _coach_phases(self, phases: list[PhaseEvent]) -> None:
+        for phase in phases:
+            self._coach_event(phase.kind, phase)
+
+    @property
+    def _counted(self) -> int:
+        """Reps as the clinician counts them: every lift the tracker counted, less those redone."""
+        return sum(1 for a in self._attempts if not a.redone)
 
     def _count(self) -> None:
         """The rep as the clinician counts it (the one in progress, or the last one), announced while recording."""
-        counted = sum(1 for a in self._attempts if not a.redone)
-        if counted != self.rep and self.state == State.RECORDING:
-            self.rep = counted
+        if self._counted != self.rep and self.state == State.RECORDING:
+            self.rep = self._counted
             self._enter(State.RECORDING, f"rep {self.rep}")
 
     def redo_last_rep(self) -> RedoneRep:
@@ -632,7 +640,7 @@ class SessionRunner:
             raise RunnerError("no rep to redo yet")
         assert self._recorder is not None
         end_s = attempt.hold_end_s if attempt.hold_end_s is not None else self._tracker.now_s
-        counted = sum(1 for a in self._attempts if not a.redone)
+        counted = self._counted
         rate = plate.info.sample_rate_hz
         try:
             self._recorder.mark_span(plate, int(round(attempt.movement_start_s * rate)), int(round(end_s * rate)),

@@ -5,7 +5,8 @@ session's pain score and notes. A pulled cable shows a banner while the runner i
 is kept. The patient's biofeedback screen opens from here, full screen on a second monitor when there is one.
 
 The coaching view is the runner's one live view on this page (``ui.coaching.live_view``): it paints on its own
-paced frames, no faster than the host polls the runner (new samples come no faster), and none while hidden.
+paced frames, no faster than the host polls the runner (the rep count, hold and verdicts change only on a poll;
+the envelopes could move more often, at more CPU), and none while hidden.
 """
 
 from __future__ import annotations
@@ -323,7 +324,7 @@ class SessionPage(QtWidgets.QWidget):
         from ui.coaching.sound import CueSounds
 
         self.close_coaching()
-        # frames no faster than the runner is polled: the envelopes and the plate move only then
+        # frames no faster than the runner is polled: the rep count, the hold ring and the verdicts move only then
         fps = 1000.0 / max(1, self.host.timer.interval())
         self.coaching = module.LiveCoachingView(runner, window_s=10.0, max_fps=fps, sounds=CueSounds(enabled=False))
         self.coaching.setObjectName("liveCoaching")
